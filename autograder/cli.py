@@ -1,0 +1,269 @@
+"""The `llmkit` command line: a thin click layer over the library functions.
+
+Exit codes (the same for every command):
+  0  success (for `grade`: every submission got a result, whatever its score)
+  1  `check` found failing tests, or `validate` / `release --check` found problems
+  2  usage error (unknown option, missing argument)
+  3  bad input: unknown topic, malformed manifest or course.toml, refused submission
+  4  the grader itself failed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from autograder import __version__
+from autograder.catalog import Topic, kit_root, list_topics, resolve
+from autograder.errors import KitError, SubmissionError
+from autograder.sandbox import BACKENDS, LOCAL_WARNING
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: KitError) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+    sys.exit(exc.exit_code)
+
+
+class KitGroup(click.Group):
+    """Turns our own exceptions into a clear message and a documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KitError as exc:
+            _fail(exc)
+
+
+@click.group(cls=KitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="llmkit")
+def main() -> None:
+    """llmkit: LLM engineering assignments and a sandboxed autograder.
+
+    Students: `llmkit check TOPIC`, then `llmkit submit TOPIC`.
+    TAs: `llmkit grade TOPIC SUBMISSION...`. Instructors: `llmkit release`, `llmkit validate`.
+    """
+
+
+def _sandbox_option(f):
+    return click.option("--sandbox", type=click.Choice(BACKENDS), default="local", show_default=True,
+                        help="Where student code runs. local is NOT a security boundary.")(f)
+
+
+def _warn_local(sandbox: str) -> None:
+    if sandbox == "local":
+        err_console.print(f"[yellow]warning:[/] {LOCAL_WARNING}", highlight=False)
+
+
+@main.command("list")
+def list_cmd() -> None:
+    """List the assignments of this kit."""
+    from autograder.course import COURSE_FILE, load_course
+
+    topics = list_topics()
+    course_path = kit_root() / COURSE_FILE
+    schedule = {}
+    if course_path.is_file():
+        course = load_course(course_path, [t.id for t in topics])
+        schedule = {a.id: a for a in course.assignments}
+    table = Table(title=f"Assignments in {kit_root()}")
+    for col in ("topic", "title", "phase", "gpu", "submit", "released", "due", "weight"):
+        table.add_column(col)
+    for t in topics:
+        entry = schedule.get(t.id)
+        table.add_row(t.id, t.manifest.title, str(t.manifest.phase), t.manifest.gpu,
+                      ", ".join(t.manifest.submission.files), "yes" if t.assignment_dir else "no",
+                      entry.due.isoformat() if entry else "-", f"{entry.weight:g}" if entry else "-")
+    console.print(table)
+
+
+def _print_feedback(result, verbose: bool) -> None:
+    for t in result.tests:
+        mark = "[green]PASS[/]" if t.status == "passed" else "[red]FAIL[/]"
+        console.print(f"{mark} {t.score:g}/{t.points:g}  {t.id}", highlight=False)
+        if t.status != "passed" or verbose:
+            for line in t.output.splitlines():
+                console.print(f"      {line}", highlight=False, markup=False)
+    if result.message:
+        console.print(f"[yellow]{result.message}[/]", highlight=False)
+    console.print(f"[bold]Score: {result.score:g} / {result.max_score:g}[/]", highlight=False)
+
+
+@main.command()
+@click.argument("topic")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("-v", "--verbose", is_flag=True, help="Show feedback for passing tests too.")
+@_sandbox_option
+def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
+    """Run the public tests of TOPIC on your work (PATH, default: the assignment folder).
+
+    Uses the same harness and worker as the grader, so what you see here is what
+    the public part of grading sees.
+    """
+    from autograder.grade import grade_submission
+
+    t = resolve(topic)
+    path = path or t.assignment_dir or t.source_dir
+    out = kit_root() / ".llmkit" / "check" / t.id
+    result = grade_submission(topic=t, source=path, out_dir=out, sandbox=sandbox, suite="public", name=path.name)
+    _print_feedback(result, verbose)
+    if result.status == "error":
+        sys.exit(3)
+    sys.exit(0 if result.full_marks else 1)
+
+
+@main.command()
+@click.argument("topic")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Zip to write (default: TOPIC-submission.zip).")
+def submit(topic: str, path: Path | None, output: Path | None) -> None:
+    """Zip exactly the files TOPIC asks for, with a manifest of their hashes."""
+    t = resolve(topic)
+    path = path or t.assignment_dir or Path.cwd()
+    output = output or Path.cwd() / f"{t.id}-submission.zip"
+    files = {}
+    for name in t.manifest.submission.files:
+        src = path / name
+        if not src.is_file() or src.is_symlink():
+            raise SubmissionError(f"{src}: missing (or not a plain file); TOPIC {t.id} needs: {', '.join(t.manifest.submission.files)}")
+        files[name] = src.read_bytes()
+    meta = {"topic": t.id, "kit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+        zf.writestr("submission.json", json.dumps(meta, indent=2))
+    console.print(f"Wrote {output} with {', '.join(files)}", highlight=False)
+
+
+def summary_table(results, title: str) -> Table:
+    table = Table(title=title)
+    for col, kw in (("submission", {}), ("status", {}), ("score", {"justify": "right"}),
+                    ("max", {"justify": "right"}), ("failed tests", {"justify": "right"}),
+                    ("time (s)", {"justify": "right"}), ("message", {"overflow": "fold"})):
+        table.add_column(col, **kw)
+    for r in results:
+        failed = sum(t.status != "passed" for t in r.tests)
+        table.add_row(r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", str(failed),
+                      f"{r.execution_time:.1f}", (r.message.splitlines() or [""])[0][:90])
+    return table
+
+
+@main.command()
+@click.argument("topic")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel submissions (default: cores).")
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
+              help="Results go to OUT/TOPIC/SUBMISSION/results.json.")
+@click.option("--public-only", is_flag=True, help="Run only the public tests.")
+@_sandbox_option
+def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, sandbox: str) -> None:
+    """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
+    from autograder.grade import grade_batch
+
+    t = resolve(topic)
+    if t.solution_dir is None:
+        err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
+    _warn_local(sandbox)
+    results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox,
+                          jobs=jobs or os.cpu_count() or 1, suite="public" if public_only else "all")
+    console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
+    if any(r.message.startswith("Grader failure") for r in results):
+        sys.exit(4)
+
+
+@main.command()
+@click.argument("topic", required=False)
+@click.option("--all", "all_", is_flag=True, help="Release every assignment.")
+@click.option("--check", "check_only", is_flag=True, help="Only check that assignments/ is up to date and leaks nothing.")
+def release(topic: str | None, all_: bool, check_only: bool) -> None:
+    """Generate assignments/TOPIC (the student copy) from solutions/TOPIC."""
+    from autograder.release import build_release, check_release
+
+    topics = _topics(topic, all_)
+    failed = False
+    for t in topics:
+        if t.solution_dir is None:
+            raise SubmissionError(f"solutions/{t.id} is missing; release needs the source of truth")
+        dest = kit_root() / "assignments" / t.id
+        if check_only:
+            problems = check_release(t.solution_dir, dest)
+            failed |= bool(problems)
+            status = "[green]up to date[/]" if not problems else "[red]" + "; ".join(problems) + "[/]"
+            console.print(f"{t.id}: {status}", highlight=False)
+        else:
+            written = build_release(t.solution_dir, dest)
+            console.print(f"{t.id}: wrote {len(written)} files to {dest}", highlight=False)
+    sys.exit(1 if failed else 0)
+
+
+def _topics(topic: str | None, all_: bool) -> list[Topic]:
+    if all_ == bool(topic):
+        raise click.UsageError("give either a TOPIC or --all")
+    return list_topics() if all_ else [resolve(topic)]
+
+
+@main.command()
+@click.argument("topic", required=False)
+@click.option("--all", "all_", is_flag=True, help="Validate every assignment.")
+@_sandbox_option
+def validate(topic: str | None, all_: bool, sandbox: str) -> None:
+    """Check TOPIC: reference full marks, starter zero, identical reruns, time budget, clean release."""
+    from autograder.validate import validate_topic
+
+    failed = False
+    for t in _topics(topic, all_):
+        report = validate_topic(t, sandbox=sandbox)
+        table = Table(title=f"validate {t.id}")
+        table.add_column("check")
+        table.add_column("result")
+        table.add_column("detail", overflow="fold")
+        for c in report.checks:
+            table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]FAIL[/]", c.detail)
+        console.print(table)
+        figs = report.figures
+        if figs:
+            console.print(f"  {figs.get('tests', 0)} tests ({figs.get('hidden_tests', 0)} hidden), "
+                          f"{figs.get('max_score', 0):g} points ({figs.get('hidden_points', 0):g} hidden), "
+                          f"suite {figs.get('suite_seconds', 0):.1f} s", highlight=False)
+        failed |= not report.ok
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True)
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel submissions (default: cores).")
+@_sandbox_option
+def demo(out: Path, jobs: int | None, sandbox: str) -> None:
+    """Grade the sample submissions in course/samples/ and print one score table."""
+    from autograder.grade import grade_batch
+
+    samples_root = kit_root() / "course" / "samples"
+    _warn_local(sandbox)
+    table = Table(title="llmkit demo: sample submissions graded")
+    for col in ("topic", "sample", "status", "score", "max", "time (s)"):
+        table.add_column(col)
+    failures = False
+    for t in list_topics():
+        folder = samples_root / t.id
+        if not folder.is_dir():
+            continue
+        sources = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix == ".zip")
+        console.print(f"grading {len(sources)} sample(s) of {t.id} ...", highlight=False)
+        for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs or os.cpu_count() or 1):
+            table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
+            failures |= r.message.startswith("Grader failure")
+    console.print(table)
+    console.print(f"results.json files are under {out}/", highlight=False)
+    sys.exit(4 if failures else 0)

@@ -1,0 +1,138 @@
+"""Grade one submission end to end, or a batch of them; failures become results.
+
+One submission: take it in (`intake`), run the assignment's tests in a
+trusted pytest process with the llmkit plugin (the student's code runs in the
+worker the plugin starts through the sandbox), assemble the records fail
+closed (`results`), and write results.json. Anything that goes wrong with one
+submission becomes an error result for that submission; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Literal
+
+from autograder import __version__
+from autograder.catalog import Topic
+from autograder.errors import SubmissionError
+from autograder.intake import take_in
+from autograder.results import RecordsError, SubmissionResult, assemble, error_result, write_results
+
+PYTEST_INI = Path(__file__).parent / "harness" / "pytest.ini"
+Suite = Literal["all", "public"]
+
+
+def submission_name(source: Path) -> str:
+    name = Path(source).name
+    return name[:-4] if name.lower().endswith(".zip") else name
+
+
+def tests_dirs(topic: Topic, suite: Suite) -> tuple[Path, list[Path]]:
+    """The folder pytest runs in and the test folders for `suite`."""
+    base = topic.source_dir
+    if suite == "public":
+        return base, [base / "tests" / "public"]
+    return base, [base / "tests"]
+
+
+def run_suite(*, base: Path, test_paths: list[Path], submission: Path, records: Path, sandbox: str,
+              timeout: float, log: Path, extra_args: tuple[str, ...] = ()) -> tuple[int | None, float]:
+    """Run pytest with the plugin in a separate trusted process; return (exit code or None on timeout, seconds)."""
+    cmd = [
+        sys.executable, "-m", "pytest", *map(str, test_paths),
+        "-p", "autograder.harness.plugin", "-c", str(PYTEST_INI), "--rootdir", str(base),
+        "--llmkit-submission", str(submission), "--llmkit-results", str(records),
+        "--llmkit-sandbox", sandbox, *extra_args,
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LLMKIT_SECRET"))}
+    env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+                "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "2")})
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=base, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=env, start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            code = None
+    return code, time.monotonic() - started
+
+
+def session_timeout(topic: Topic) -> float:
+    """Backstop for a whole grading session (per-test limits normally end things far sooner)."""
+    return max(300.0, topic.manifest.limits.suite_seconds * 5)
+
+
+def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str = "local", suite: Suite = "all",
+                     name: str | None = None) -> SubmissionResult:
+    """Grade `source` (folder or zip) and write `out_dir/results.json`. Never raises for a student's fault."""
+    name = name or submission_name(source)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = {"kit_version": __version__, "sandbox": sandbox, "suite": suite}
+    work = Path(tempfile.mkdtemp(prefix="llmkit-grade-"))
+    try:
+        try:
+            intake = take_in(Path(source), topic.manifest.submission.files, work / "submission")
+        except SubmissionError as exc:
+            result = error_result(topic.id, name, f"Submission refused: {exc}", meta=meta)
+            write_results(result, out_dir, topic.manifest.hidden_visibility)
+            return result
+        base, paths = tests_dirs(topic, suite)
+        records = work / "records.jsonl"
+        code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
+                                  sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log")
+        note = ""
+        if code is None:
+            note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."
+        elif code not in (0, 1):
+            note = f"The grading session ended with pytest exit code {code}; see grader.log."
+        meta["pytest_exit"] = code
+        try:
+            result = assemble(topic.id, name, records, problems=intake.problems, execution_time=seconds,
+                              content_hash=intake.content_hash, meta=meta, session_note=note)
+        except RecordsError as exc:
+            result = error_result(topic.id, name, f"Grader failure: {exc}; see {out_dir / 'grader.log'}",
+                                  content_hash=intake.content_hash, meta=meta)
+        shutil.copyfile(records, out_dir / "records.jsonl") if records.exists() else None
+        write_results(result, out_dir, topic.manifest.hidden_visibility)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: str = "local", jobs: int = 1,
+                suite: Suite = "all", on_done: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
+    """Grade many submissions with `jobs` in parallel; results keep the input order."""
+    names: dict[str, int] = {}
+    planned = []
+    for src in sources:
+        base = submission_name(src)
+        names[base] = names.get(base, 0) + 1
+        planned.append((src, base if names[base] == 1 else f"{base}-{names[base]}"))
+
+    def one(item: tuple[Path, str]) -> SubmissionResult:
+        src, name = item
+        try:
+            result = grade_submission(topic=topic, source=src, out_dir=out_root / topic.id / name,
+                                      sandbox=sandbox, suite=suite, name=name)
+        except Exception as exc:  # a grader bug must not lose the rest of the batch
+            result = error_result(topic.id, name, f"Grader failure: {type(exc).__name__}: {exc}")
+            try:
+                write_results(result, out_root / topic.id / name)
+            except OSError:
+                pass
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, planned))

@@ -1,0 +1,303 @@
+"""The trusted side of the worker protocol: what the `student` fixture is made of.
+
+`WorkerSession` owns one worker for a grading session: it starts it lazily,
+restarts it after a crash or a timeout, and turns every answer into either a
+data value or a `StudentError`. `Student` is the per-test view handed to test
+authors (`student.call`, `student.new`, `student.probe`, ...); it carries the
+test's deadline, so a hang fails only the test in progress.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from autograder.channel import ChannelClosed, ChannelTimeout
+from autograder.protocol import Handle, ProtocolError, UnsupportedType
+from autograder.sandbox.base import Sandbox, SandboxError, WorkerProcess, WorkerSpec
+
+HELLO_TIMEOUT = 120.0  # importing torch in a cold worker can take a while
+
+
+class StudentError(AssertionError):
+    """The student's code did not produce a value.
+
+    `exc_type` is what went wrong: the name of the exception the student's code
+    raised (e.g. "ValueError"), or one of the kit's kinds: "ImportError" (the
+    submission could not be imported), "NotFound" (no such function, class or
+    attribute), "NotData" (returned something that is not data), "Timeout",
+    "Crash" (the worker died), "ProtocolError" (garbled answer).
+    `category` groups these for reports: exception, import, not_found,
+    not_data, timeout, crash, protocol.
+    """
+
+    def __init__(self, exc_type: str, message: str, category: str, traceback: str = "", what: str = ""):
+        self.exc_type = exc_type
+        self.message = message
+        self.category = category
+        self.student_traceback = traceback
+        self.what = what
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = f"{self.what}: " if self.what else ""
+        text = f"{where}{self.exc_type}: {self.message}" if self.message else f"{where}{self.exc_type}"
+        if self.student_traceback:
+            text += "\n" + self.student_traceback.rstrip()
+        return text
+
+    def summary(self) -> str:
+        """A line that reveals nothing about the test's inputs (for hidden tests)."""
+        return {
+            "exception": f"your code raised {self.exc_type}",
+            "import": f"your submission could not be imported ({self.exc_type})",
+            "not_found": "a function, class or attribute the test needs is missing",
+            "not_data": "your code returned a value that is not plain data",
+            "timeout": "your code ran past the time limit",
+            "crash": "your code crashed the worker process",
+            "protocol": "your code garbled the answer channel",
+        }.get(self.category, self.exc_type)
+
+
+class Deadline:
+    """The wall-clock budget of one test's calls into the student's code."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def extend(self, seconds: float) -> None:
+        self.at += seconds
+
+
+class WorkerSession:
+    """One worker per grading session, restarted whenever a test leaves it broken."""
+
+    def __init__(self, sandbox: Sandbox, spec: WorkerSpec):
+        self.sandbox = sandbox
+        self.spec = spec
+        self.worker: WorkerProcess | None = None
+        self.import_errors: dict[str, dict] = {}
+        self.restarts = 0
+
+    def _start(self) -> WorkerProcess:
+        try:
+            worker = self.sandbox.start(self.spec)
+        except SandboxError as exc:
+            raise StudentError("SandboxError", str(exc), "crash") from None
+        try:
+            worker.channel.send({"op": "hello"})
+            answer = worker.channel.recv(timeout=HELLO_TIMEOUT)
+        except ChannelTimeout:
+            worker.kill()
+            raise StudentError("Timeout", f"the submission took more than {HELLO_TIMEOUT:.0f} s to import", "timeout") from None
+        except (ChannelClosed, ProtocolError) as exc:
+            out = worker.output.take()
+            desc = worker.exit_description()
+            worker.kill()
+            msg = f"the worker {desc} while importing the submission"
+            if out.strip():
+                msg += f"; it printed:\n{out[-2000:]}"
+            raise StudentError("Crash", msg, "crash") from None
+        ok = answer.get("ok") if type(answer) is dict else None
+        if type(ok) is not dict:
+            worker.kill()
+            raise StudentError("ProtocolError", "the worker answered the greeting with something unexpected", "protocol")
+        errors = ok.get("import_errors")
+        self.import_errors = errors if type(errors) is dict else {}
+        return worker
+
+    def output(self) -> str:
+        return self.worker.output.take() if self.worker is not None else ""
+
+    def kill(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+            self.restarts += 1
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+
+    def request(self, message: dict, deadline: "Deadline", what: str) -> Any:
+        """Send one request and return the value; raise StudentError for anything else."""
+        if self.worker is None:
+            started = time.monotonic()
+            self.worker = self._start()
+            # Starting (and importing the submission) is not charged to the test.
+            deadline.extend(time.monotonic() - started)
+        worker = self.worker
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise StudentError("Timeout", "the test's time budget was already spent", "timeout", what=what)
+        try:
+            worker.channel.send(message, where="argument")
+            answer = worker.channel.recv(timeout=remaining)
+        except UnsupportedType as exc:  # the test passed something the protocol cannot carry
+            raise TypeError(f"cannot send {what} to the worker: {exc}") from None
+        except ChannelTimeout:
+            self.kill()
+            raise StudentError(
+                "Timeout", f"no answer within the test's time limit of {deadline.seconds:g} s", "timeout", what=what
+            ) from None
+        except ChannelClosed:
+            desc = worker.exit_description()
+            self.kill()
+            raise StudentError("Crash", f"the worker process {desc}", "crash", what=what) from None
+        except ProtocolError as exc:
+            self.kill()
+            raise StudentError("ProtocolError", str(exc), "protocol", what=what) from None
+        if type(answer) is not dict or len(answer) != 1:
+            self.kill()
+            raise StudentError("ProtocolError", "the answer is not a well-formed response", "protocol", what=what)
+        if "ok" in answer:
+            return answer["ok"]
+        err = answer.get("error")
+        if type(err) is not dict:
+            self.kill()
+            raise StudentError("ProtocolError", "the answer is not a well-formed response", "protocol", what=what)
+        kind = str(err.get("kind", ""))
+        message = str(err.get("message", ""))
+        tb = str(err.get("traceback", ""))
+        exc_type = str(err.get("exc_type", ""))[:200]
+        if kind == "exception":
+            raise StudentError(exc_type or "Exception", message, "exception", tb, what=what)
+        if kind == "import":
+            raise StudentError(
+                "ImportError", f"the submission could not be imported: {exc_type}: {message}", "import", tb, what=what
+            )
+        if kind == "not_found":
+            raise StudentError("NotFound", message, "not_found", what=what)
+        if kind == "not_data":
+            raise StudentError(
+                "NotData", f"{message}. Return plain data (convert objects to lists, dicts, arrays or tensors).",
+                "not_data", what=what,
+            )
+        if kind == "too_large":
+            raise StudentError("NotData", message, "not_data", what=what)
+        raise StudentError("ProtocolError", f"unexpected error kind {kind!r}", "protocol", what=what)
+
+
+def _split_target(default_module: str, name: str) -> tuple[str, str]:
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        return module, attr
+    return default_module, name
+
+
+class Remote:
+    """A handle to an object that lives in the worker (e.g. the student's Tokenizer)."""
+
+    def __init__(self, student: "Student", handle: Handle, label: str):
+        self._student = student
+        self.handle = handle
+        self._label = label
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._student._request("call", target=self.handle, name=method, args=args, kwargs=kwargs,
+                                      what=f"{self._label}.{method}()")
+
+    def call_handle(self, method: str, *args: Any, **kwargs: Any) -> "Remote":
+        handle = self._student._request("call", target=self.handle, name=method, args=args, kwargs=kwargs,
+                                        returns="handle", what=f"{self._label}.{method}()")
+        return Remote(self._student, handle, f"{self._label}.{method}()")
+
+    def iterate(self, method: str, *args: Any, **kwargs: Any) -> list:
+        """Call a method that returns an iterator and draw it into a list (in the worker)."""
+        return self._student._request("call", target=self.handle, name=method, args=args, kwargs=kwargs,
+                                      returns="list", what=f"{self._label}.{method}()")
+
+    def get(self, attribute: str) -> Any:
+        return self._student._request("getattr", target=self.handle, name=attribute, what=f"{self._label}.{attribute}")
+
+    def __repr__(self) -> str:
+        return f"<Remote {self._label}>"
+
+
+class Student:
+    """What a test sees as the `student` fixture. Every call is bounded by the test's deadline."""
+
+    def __init__(self, session: "SessionLike", default_module: str, submission_dir: Path, deadline: Deadline):
+        self._session = session
+        self.default_module = default_module
+        self.submission_dir = Path(submission_dir)
+        self.deadline = deadline
+
+    def _request(self, op: str, *, what: str, target: Handle | None = None, name: str = "", module: str = "",
+                 args: tuple = (), kwargs: dict | None = None, returns: str = "value", **extra: Any) -> Any:
+        message = {"op": op, "name": name, "module": module, "args": list(_unwrap(args)),
+                   "kwargs": _unwrap(kwargs or {}), "returns": returns, **extra}
+        if target is not None:
+            message["target"] = target
+        return self._session.request(message, self.deadline, what)
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the student's function `name` ("module:name" for another submitted module)."""
+        module, attr = _split_target(self.default_module, name)
+        return self._request("call", module=module, name=attr, args=args, kwargs=kwargs, what=f"{attr}()")
+
+    def call_handle(self, name: str, *args: Any, **kwargs: Any) -> Remote:
+        """Call `name` and keep its result in the worker; returns a Remote."""
+        module, attr = _split_target(self.default_module, name)
+        handle = self._request("call", module=module, name=attr, args=args, kwargs=kwargs, returns="handle", what=f"{attr}()")
+        return Remote(self, handle, attr)
+
+    def iterate(self, name: str, *args: Any, **kwargs: Any) -> list:
+        module, attr = _split_target(self.default_module, name)
+        return self._request("call", module=module, name=attr, args=args, kwargs=kwargs, returns="list", what=f"{attr}()")
+
+    def new(self, cls: str, *args: Any, **kwargs: Any) -> Remote:
+        """Construct the student's class `cls` in the worker; returns a Remote."""
+        return self.call_handle(cls, *args, **kwargs)
+
+    def probe(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Run `fn` (a top-level function of the test module) inside the worker; return its data result."""
+        source = textwrap.dedent(inspect.getsource(fn))
+        return self._request("probe", name=fn.__name__, source=source, args=args, kwargs=kwargs, what=f"probe {fn.__name__}")
+
+    def source(self, module: str | None = None) -> str:
+        """The submitted source of `module` (read here, on the trusted side)."""
+        path = self.submission_dir / f"{module or self.default_module}.py"
+        return path.read_bytes().decode("utf-8", errors="replace")
+
+    def imports(self, module: str | None = None) -> set[str]:
+        """Top-level names of every module the submitted file imports (via an AST scan)."""
+        names: set[str] = set()
+        try:
+            tree = ast.parse(self.source(module))
+        except SyntaxError:
+            return names
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "__import__" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names.add(first.value.split(".")[0])
+        return names
+
+
+class SessionLike:  # pragma: no cover - typing aid only
+    def request(self, message: dict, deadline: Deadline, what: str) -> Any: ...
+
+
+def _unwrap(value: Any) -> Any:
+    """Replace Remote objects inside arguments by their handles."""
+    if isinstance(value, Remote):
+        return value.handle
+    if type(value) in (list, tuple):
+        return type(value)(_unwrap(v) for v in value)
+    if type(value) is dict:
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value

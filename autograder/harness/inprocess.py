@@ -1,0 +1,34 @@
+"""Run the student's code inside the test process: the baseline for benchmarks only.
+
+It reuses the worker's request handling without a process, a channel or a
+codec, so `benchmarks/` can measure what the real harness costs over plain
+pytest. It offers no isolation and no time limit: never grade with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from autograder.harness.client import Deadline, StudentError
+from autograder.worker.server import Worker
+
+
+class InProcessSession:
+    def __init__(self, submission_dir: Path, modules: tuple[str, ...]):
+        self.worker = Worker(channel=None, submission_dir=str(submission_dir), modules=list(modules))
+        self.worker.load_modules()
+        self.import_errors = self.worker.import_errors
+
+    def request(self, message: dict, deadline: Deadline, what: str) -> Any:
+        answer = self.worker.handle(message)
+        if "ok" in answer:
+            return answer["ok"]
+        err = answer["error"]
+        raise StudentError(err["exc_type"] or err["kind"], err["message"], err["kind"], err["traceback"], what=what)
+
+    def output(self) -> str:
+        return ""
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,235 @@
+"""The llmkit pytest plugin: markers, the `student` and `credit` fixtures, per-test results.
+
+Registered through the `pytest11` entry point, so a student running plain
+`pytest` in an assignment folder gets exactly the harness the grader uses.
+It stays inert for tests that use neither fixture nor marker.
+
+Hooks appear in lifecycle order: options -> configure -> collection ->
+per-test reports -> terminal summary -> unconfigure. When `--llmkit-results`
+is given, every collected test id is written first and each result is
+appended (and flushed) as soon as the test ends, so a grader that dies
+mid-run loses nothing already decided and the missing tests fail closed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder.harness.client import Deadline, Student, StudentError, WorkerSession
+from autograder.harness.scoring import TestRecord, hidden_feedback, public_feedback, visibility_of
+from autograder.manifest import Manifest, find_assignment_dir, load_manifest
+from autograder.sandbox import get_sandbox
+from autograder.sandbox.base import Limits, WorkerSpec
+
+POINTS_HELP = "points(n): the test is worth n points (required on every graded test)"
+LIMITS_HELP = "limits(seconds=s): wall-clock budget of the student's calls in this test"
+
+
+@dataclass
+class Settings:
+    submission: Path | None
+    sandbox: str
+    results: Path | None
+    sessions: dict = field(default_factory=dict)  # assignment dir -> session
+    manifests: dict = field(default_factory=dict)  # assignment dir -> Manifest
+    records: list = field(default_factory=list)
+
+
+SETTINGS = pytest.StashKey[Settings]()
+RECORD = pytest.StashKey[dict]()
+CREDIT = pytest.StashKey["Credit"]()
+
+
+class Credit:
+    """Partial credit: `credit.set(0.5)` makes the test worth half its points."""
+
+    def __init__(self) -> None:
+        self.fraction: float | None = None
+
+    def set(self, fraction: float) -> None:
+        if not 0.0 <= float(fraction) <= 1.0:
+            raise ValueError(f"credit fraction must be within [0, 1], got {fraction}")
+        self.fraction = float(fraction)
+
+
+# -- options and configuration ------------------------------------------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("llmkit", "llmkit grading harness")
+    group.addoption("--llmkit-submission", default=None,
+                    help="folder holding the submitted files (default: the assignment folder itself)")
+    group.addoption("--llmkit-sandbox", default="local", choices=("local", "inprocess"),
+                    help="where student code runs (inprocess is for benchmarks only: no isolation)")
+    group.addoption("--llmkit-results", default=None,
+                    help="append per-test results as JSON lines to this file")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", POINTS_HELP)
+    config.addinivalue_line("markers", LIMITS_HELP)
+    sub = config.getoption("--llmkit-submission")
+    results = config.getoption("--llmkit-results")
+    config.stash[SETTINGS] = Settings(
+        submission=Path(sub).resolve() if sub else None,
+        sandbox=config.getoption("--llmkit-sandbox"),
+        results=Path(results) if results else None,
+    )
+
+
+def _write(settings: Settings, record: dict) -> None:
+    if settings.results is None:
+        return
+    with open(settings.results, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _is_graded(item: pytest.Item) -> bool:
+    return item.get_closest_marker("points") is not None or "student" in getattr(item, "fixturenames", ())
+
+
+def _points(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    if marker is None or not marker.args:
+        return 0.0
+    return float(marker.args[0])
+
+
+def _doc(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
+    return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    settings = session.config.stash[SETTINGS]
+    tests = [
+        {"id": item.nodeid, "points": _points(item), "visibility": visibility_of(item.nodeid), "doc": _doc(item)}
+        for item in session.items if _is_graded(item)
+    ]
+    _write(settings, {"kind": "collected", "tests": tests, "time": time.time()})
+
+
+# -- fixtures -----------------------------------------------------------------
+
+def _assignment(settings: Settings, path: Path) -> tuple[Path, Manifest]:
+    folder = find_assignment_dir(path.parent)
+    if folder is None:
+        raise pytest.UsageError(f"{path}: no manifest.toml in this folder or above; the student fixture needs one")
+    if folder not in settings.manifests:
+        settings.manifests[folder] = load_manifest(folder)
+    return folder, settings.manifests[folder]
+
+
+def _session(settings: Settings, folder: Path, manifest: Manifest):
+    if folder not in settings.sessions:
+        submission = settings.submission or folder
+        if settings.sandbox == "inprocess":
+            from autograder.harness.inprocess import InProcessSession
+
+            settings.sessions[folder] = InProcessSession(submission, manifest.modules)
+        else:
+            spec = WorkerSpec(
+                submission_dir=submission,
+                modules=manifest.modules,
+                limits=Limits(memory_mb=manifest.limits.memory_mb),
+            )
+            settings.sessions[folder] = WorkerSession(get_sandbox(settings.sandbox), spec)
+    return settings.sessions[folder]
+
+
+@pytest.fixture
+def student(request: pytest.FixtureRequest):
+    """The student's code, reached through the sandboxed worker (see docs/authoring.md)."""
+    settings = request.config.stash[SETTINGS]
+    folder, manifest = _assignment(settings, request.path)
+    session = _session(settings, folder, manifest)
+    marker = request.node.get_closest_marker("limits")
+    seconds = float(marker.kwargs.get("seconds", manifest.limits.test_seconds)) if marker else manifest.limits.test_seconds
+    yield Student(session, manifest.modules[0], settings.submission or folder, Deadline(seconds))
+    request.node.stash.setdefault(RECORD, {})["printed"] = session.output()
+
+
+@pytest.fixture
+def credit(request: pytest.FixtureRequest) -> Credit:
+    """Partial credit for the current test."""
+    value = Credit()
+    request.node.stash[CREDIT] = value
+    return value
+
+
+# -- results ------------------------------------------------------------------
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if not _is_graded(item):
+        return report
+    state = item.stash.setdefault(RECORD, {})
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        state["phase_report"] = (report.outcome, call.excinfo, call.duration)
+    if report.when == "teardown":
+        _finish(item, report, state)
+    return report
+
+
+def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) -> None:
+    settings = item.config.stash[SETTINGS]
+    points = _points(item)
+    visibility = visibility_of(item.nodeid)
+    outcome, excinfo, duration = state.get("phase_report", ("skipped", None, 0.0))
+    credit = item.stash.get(CREDIT, None)
+    fraction = credit.fraction if credit is not None else None
+    printed = state.get("printed", "")
+    if outcome == "passed" and teardown_report.passed:
+        status, category = "passed", "ok"
+        score = points * (1.0 if fraction is None else fraction)
+    else:
+        status = "failed"
+        score = points * (fraction or 0.0)
+        if outcome == "skipped":
+            category = "skipped"
+        elif excinfo is None:
+            category = "error"
+        elif isinstance(excinfo.value, StudentError):
+            category = excinfo.value.category
+        elif isinstance(excinfo.value, AssertionError):
+            category = "wrong"
+        else:
+            category = "error"
+    if visibility == "hidden":
+        output = hidden_feedback(_doc(item), status, category, excinfo)
+    else:
+        output = public_feedback(_doc(item), status, category, excinfo, printed)
+    record = TestRecord(
+        id=item.nodeid, name=item.name, points=points, score=round(score, 6), status=status,
+        category=category, visibility=visibility, output=output, duration=round(duration, 4),
+    )
+    settings.records.append(record)
+    _write(settings, {"kind": "result", **record.to_json()})
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    settings = config.stash[SETTINGS]
+    if not settings.records:
+        return
+    from autograder.harness.scoring import format_table
+
+    terminalreporter.write_sep("=", "llmkit score")
+    terminalreporter.write_line(format_table(settings.records))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None:
+        return
+    for session in settings.sessions.values():
+        session.close()
+    if settings.results is not None:
+        _write(settings, {"kind": "finished", "time": time.time()})

@@ -1,0 +1,102 @@
+"""Per-test records and the feedback text a student sees.
+
+Pure functions: no pytest state, no files. The rule that matters most lives
+here: a failing hidden test shows what was checked (its docstring) and the
+kind of failure, never the assertion text, the inputs, the expected values or
+what the student's code printed (which could echo the hidden inputs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+MAX_OUTPUT_CHARS = 8000
+
+CATEGORY_TEXT = {
+    "ok": "passed",
+    "wrong": "wrong result",
+    "error": "the test could not use your result",
+    "skipped": "not run",
+    "missing": "no result (the grading session ended before this test finished)",
+}
+
+
+@dataclass(frozen=True)
+class TestRecord:
+    """The outcome of one test, as it crosses into results.json and the gradebook."""
+
+    __test__ = False  # not a pytest test class
+
+    id: str
+    name: str
+    points: float
+    score: float
+    status: str  # passed | failed
+    category: str  # ok | wrong | exception | import | not_found | not_data | timeout | crash | protocol | error | missing
+    visibility: str  # public | hidden
+    output: str
+    duration: float
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TestRecord":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def visibility_of(nodeid: str) -> str:
+    parts = nodeid.replace("\\", "/").split("::")[0].split("/")
+    return "hidden" if "hidden" in parts else "public"
+
+
+def _category_line(category: str, excinfo) -> str:
+    from autograder.harness.client import StudentError
+
+    if excinfo is not None and isinstance(excinfo.value, StudentError):
+        return excinfo.value.summary()
+    if category == "error" and excinfo is not None:
+        return f"the test could not use your result ({type(excinfo.value).__name__})"
+    return CATEGORY_TEXT.get(category, category)
+
+
+def hidden_feedback(doc: str, status: str, category: str, excinfo) -> str:
+    checks = doc or "(no description)"
+    if status == "passed":
+        return f"Checks: {checks}\nResult: passed"
+    return f"Checks: {checks}\nResult: failed: {_category_line(category, excinfo)}"
+
+
+def public_feedback(doc: str, status: str, category: str, excinfo, printed: str) -> str:
+    from autograder.harness.client import StudentError
+
+    lines = [f"Checks: {doc or '(no description)'}"]
+    if status == "passed":
+        lines.append("Result: passed")
+    else:
+        lines.append(f"Result: failed: {_category_line(category, excinfo)}")
+        if excinfo is not None:
+            if isinstance(excinfo.value, StudentError):
+                lines.append(excinfo.value.describe())
+            else:
+                lines.append(str(excinfo.getrepr(style="short", chain=False)))
+    if printed.strip():
+        lines.append("Your code printed:\n" + printed.rstrip())
+    text = "\n".join(lines)
+    if len(text) > MAX_OUTPUT_CHARS:
+        text = text[:MAX_OUTPUT_CHARS] + "\n[... feedback truncated]"
+    return text
+
+
+def format_table(records: list[TestRecord]) -> str:
+    """A plain-text per-test table with a total line (for the terminal)."""
+    width = max((len(r.id) for r in records), default=10)
+    lines = []
+    for r in records:
+        mark = "PASS" if r.status == "passed" else "FAIL"
+        lines.append(f"{mark}  {r.score:6.2f} / {r.points:<6.2f} {r.id.ljust(width)}"
+                     + ("" if r.status == "passed" else f"  ({CATEGORY_TEXT.get(r.category, r.category)})"))
+    total = sum(r.score for r in records)
+    maximum = sum(r.points for r in records)
+    lines.append(f"TOTAL {total:.2f} / {maximum:.2f}")
+    return "\n".join(lines)

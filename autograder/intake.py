@@ -1,0 +1,204 @@
+"""Take a submission (a folder or a zip) in as a checked folder of exactly the submitted files.
+
+Checks, each with a message that says what to do:
+- archive entries with absolute paths, `..` components, symlinks or other
+  non-regular files are refused (zip-slip, link tricks);
+- a zip bomb is refused before extraction (entry count, total uncompressed
+  size, per-file size, compression ratio);
+- only the files named in the manifest are taken, found at the top level or
+  in exactly one folder (students often zip the folder itself); others are
+  ignored and listed;
+- missing files and files that are not UTF-8 are reported as problems, and
+  grading goes on with what is there, so a missing file costs only the tests
+  that need it.
+
+Nothing here runs student code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from autograder.errors import SubmissionError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_TOTAL_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 2000
+MAX_RATIO = 200
+
+
+@dataclass
+class Intake:
+    """The outcome of taking one submission in."""
+
+    folder: Path
+    files: dict[str, str] = field(default_factory=dict)  # name -> sha256
+    problems: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(f"{name}\0{self.files[name]}\n".encode())
+        return digest.hexdigest()
+
+
+def _check_entry(info: zipfile.ZipInfo, archive: Path) -> str:
+    name = info.filename
+    path = PurePosixPath(name.replace("\\", "/"))
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or path.is_absolute():
+        raise SubmissionError(
+            f"{archive.name}: entry {name!r} has an absolute path; re-create the zip from inside "
+            "your assignment folder (e.g. `llmkit submit TOPIC`)"
+        )
+    if ".." in path.parts:
+        raise SubmissionError(
+            f"{archive.name}: entry {name!r} points outside the archive ('..'); re-create the zip "
+            "with `llmkit submit TOPIC`"
+        )
+    mode = info.external_attr >> 16
+    file_type = stat.S_IFMT(mode)  # 0 when the archiver recorded permissions only
+    if file_type and file_type not in (stat.S_IFREG, stat.S_IFDIR):
+        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise SubmissionError(
+            f"{archive.name}: entry {name!r} is {kind}; submit plain files only (`llmkit submit TOPIC`)"
+        )
+    return str(path)
+
+
+def _read_zip(archive: Path) -> dict[str, bytes]:
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise SubmissionError(
+            f"{archive.name}: not a readable zip archive (corrupt or truncated); upload the zip again"
+        ) from None
+    except OSError as exc:
+        raise SubmissionError(f"{archive.name}: cannot be read ({exc.strerror or exc})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise SubmissionError(f"{archive.name}: {len(infos)} entries is more than the {MAX_ENTRIES} allowed; submit only your solution files")
+        total = 0
+        for info in infos:
+            _check_entry(info, archive)
+            total += info.file_size
+            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
+                raise SubmissionError(
+                    f"{archive.name}: entry {info.filename!r} has a compression ratio over {MAX_RATIO}:1 "
+                    "(a zip bomb?); submit only your solution files"
+                )
+            if info.file_size > MAX_FILE_BYTES:
+                raise SubmissionError(
+                    f"{archive.name}: entry {info.filename!r} unpacks to {info.file_size} bytes, over the "
+                    f"{MAX_FILE_BYTES} byte limit per file; submit only your solution files"
+                )
+        if total > MAX_TOTAL_BYTES:
+            raise SubmissionError(f"{archive.name}: unpacks to {total} bytes, over the {MAX_TOTAL_BYTES} byte limit")
+        contents: dict[str, bytes] = {}
+        for info in infos:
+            if info.is_dir():
+                continue
+            name = _check_entry(info, archive)
+            try:
+                with zf.open(info) as fh:
+                    # subtle: read one byte past the declared size, so a header that lies about it is caught
+                    data = fh.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+                raise SubmissionError(
+                    f"{archive.name}: entry {info.filename!r} cannot be extracted ({exc}); the archive is "
+                    "corrupt, truncated or encrypted; upload it again without a password"
+                ) from None
+            if len(data) > MAX_FILE_BYTES:
+                raise SubmissionError(f"{archive.name}: entry {info.filename!r} is larger than it claims (a zip bomb?)")
+            contents[name] = data
+        return contents
+
+
+def _read_folder(folder: Path) -> dict[str, bytes]:
+    contents: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if any(part.startswith(".") or part == "__pycache__" for part in PurePosixPath(rel).parts):
+            continue
+        if path.is_symlink():
+            contents[rel] = None  # reported only if it is one of the submitted files
+            continue
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        total += size
+        if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+            contents[rel] = b""  # too large: only reported if it is a submitted file
+            continue
+        contents[rel] = path.read_bytes()
+        if len(contents) > MAX_ENTRIES:
+            break
+    return contents
+
+
+def _locate(contents: dict[str, bytes | None], name: str) -> tuple[str | None, str | None]:
+    """Find `name` at the top level, else in exactly one subfolder."""
+    if name in contents:
+        return name, None
+    matches = [p for p in contents if PurePosixPath(p).name == name]
+    if len(matches) == 1:
+        return matches[0], None
+    if len(matches) > 1:
+        return None, f"{name} appears {len(matches)} times ({', '.join(sorted(matches))}); submit exactly one copy"
+    return None, None
+
+
+def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
+    """Copy the submitted `files` from `source` (folder or .zip) into `dest`.
+
+    Raises SubmissionError when the archive itself must be refused; problems
+    with single files are recorded in `Intake.problems`.
+    """
+    source = Path(source)
+    if not source.exists():
+        raise SubmissionError(f"{source}: no such file or folder; check the path")
+    if source.is_dir():
+        contents = _read_folder(source)
+    elif zipfile.is_zipfile(source) or source.suffix.lower() == ".zip":
+        contents = _read_zip(source)
+    elif source.suffix == ".py" and len(files) == 1:
+        contents = {files[0]: source.read_bytes()} if source.name == files[0] else {source.name: source.read_bytes()}
+    else:
+        raise SubmissionError(f"{source}: expected a folder or a .zip archive holding {', '.join(files)}")
+    dest.mkdir(parents=True, exist_ok=True)
+    intake = Intake(folder=dest)
+    used = set()
+    for name in files:
+        where, problem = _locate(contents, name)
+        if problem:
+            intake.problems.append(problem)
+            continue
+        if where is None:
+            intake.problems.append(f"{name} is missing; your submission must contain: {', '.join(files)}")
+            continue
+        data = contents[where]
+        used.add(where)
+        if data is None:
+            intake.problems.append(f"{name} is a symbolic link; submit the file itself")
+            continue
+        if source.is_dir() and len(data) == 0 and (source / where).stat().st_size > MAX_FILE_BYTES:
+            intake.problems.append(f"{name} is larger than {MAX_FILE_BYTES} bytes; submit only source code")
+            continue
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            intake.problems.append(
+                f"{name} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                "save the file with UTF-8 encoding"
+            )
+        (dest / name).write_bytes(data)
+        intake.files[name] = hashlib.sha256(data).hexdigest()
+    intake.ignored = sorted(p for p in contents if p not in used)
+    return intake

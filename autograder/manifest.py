@@ -1,0 +1,110 @@
+"""Load and check an assignment's manifest.toml into a frozen model.
+
+Errors name the file, the key and the fix; nothing here runs tests or touches
+submissions.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from autograder.errors import ConfigError
+
+MANIFEST_NAME = "manifest.toml"
+_MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SubmissionSpec(_Frozen):
+    files: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("files")
+    @classmethod
+    def _python_modules(cls, files: tuple[str, ...]) -> tuple[str, ...]:
+        for name in files:
+            if not _MODULE_FILE.match(name):
+                raise ValueError(
+                    f"{name!r} is not a plain Python module file name like 'bpe.py' "
+                    "(no folders, a valid identifier, ending in .py)"
+                )
+        if len(set(files)) != len(files):
+            raise ValueError("a file is listed twice")
+        return files
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return tuple(f[:-3] for f in self.files)
+
+
+class LimitsSpec(_Frozen):
+    test_seconds: float = Field(default=30, gt=0, le=3600)
+    memory_mb: int = Field(default=4096, ge=256, le=1024 * 1024)
+    suite_seconds: float = Field(default=90, gt=0, le=24 * 3600)
+
+
+class Manifest(_Frozen):
+    id: str
+    title: str
+    phase: int = Field(ge=1, le=10)
+    topic: int = Field(ge=1, le=99)
+    gpu: Literal["none", "optional", "required"] = "none"
+    submission: SubmissionSpec
+    limits: LimitsSpec = LimitsSpec()
+    hidden_visibility: Literal["hidden", "after_due_date", "after_published", "visible"] = "after_published"
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return self.submission.modules
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "this key is required"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown key; check its spelling against docs/authoring.md"
+        lines.append(f"{path}: key '{key}': {msg}")
+    return "\n".join(lines)
+
+
+def load_manifest(folder: Path) -> Manifest:
+    """Read `folder/manifest.toml`; the id must equal the folder name."""
+    path = Path(folder) / MANIFEST_NAME
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found; every assignment folder needs a manifest.toml (see docs/authoring.md)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+    if manifest.id != Path(folder).resolve().name:
+        raise ConfigError(
+            f"{path}: key 'id': {manifest.id!r} differs from the folder name "
+            f"{Path(folder).resolve().name!r}; make them equal"
+        )
+    return manifest
+
+
+def find_assignment_dir(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds a manifest.toml."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / MANIFEST_NAME).is_file():
+            return folder
+    return None

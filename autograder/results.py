@@ -1,0 +1,146 @@
+"""Submission results: assembled fail-closed from the harness's records, written as results.json.
+
+`assemble` is the one place that decides a score. Every test collected before
+the run must have a result; one without a result counts as failed
+("missing"). Records the harness wrote twice or for tests that were never
+collected are ignored. `to_gradescope` is a pure writer of the Gradescope
+results.json format.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    topic: str
+    submission: str
+    status: str  # graded | error
+    score: float
+    max_score: float
+    tests: tuple[TestRecord, ...]
+    message: str = ""
+    execution_time: float = 0.0
+    content_hash: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def full_marks(self) -> bool:
+        return self.status == "graded" and self.max_score > 0 and abs(self.score - self.max_score) < 1e-9
+
+    def to_json(self) -> dict:
+        return {
+            "topic": self.topic, "submission": self.submission, "status": self.status,
+            "score": self.score, "max_score": self.max_score, "message": self.message,
+            "execution_time": self.execution_time, "content_hash": self.content_hash, "meta": self.meta,
+            "tests": [t.to_json() for t in self.tests],
+        }
+
+
+class RecordsError(Exception):
+    """The harness's records are unusable (no collection record): a grader failure."""
+
+
+def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict]]:
+    """Parse the JSON-lines file the plugin wrote; tolerate a torn last line."""
+    collected: list[dict] | None = None
+    results: dict[str, dict] = {}
+    if not path.exists():
+        return None, results
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a killed process
+        if not isinstance(record, dict):
+            continue
+        if record.get("kind") == "collected" and collected is None:
+            collected = record.get("tests", [])
+        elif record.get("kind") == "result" and isinstance(record.get("id"), str):
+            results.setdefault(record["id"], record)
+    return collected, results
+
+
+def assemble(topic: str, submission: str, records_path: Path, *, problems: list[str] | None = None,
+             execution_time: float = 0.0, content_hash: str = "", meta: dict | None = None,
+             session_note: str = "") -> SubmissionResult:
+    collected, results = read_records(records_path)
+    if collected is None:
+        raise RecordsError(
+            f"the harness produced no test list for {submission} ({session_note or 'no details'}); "
+            "run `llmkit validate " + topic + "` to check the assignment's tests"
+        )
+    tests: list[TestRecord] = []
+    for entry in collected:
+        rec = results.get(entry["id"])
+        if rec is not None:
+            try:
+                tests.append(TestRecord.from_json(rec))
+                continue
+            except (KeyError, TypeError):
+                pass
+        tests.append(TestRecord(
+            id=entry["id"], name=entry["id"].split("::")[-1], points=float(entry["points"]), score=0.0,
+            status="failed", category="missing", visibility=entry["visibility"],
+            output=f"Checks: {entry.get('doc') or '(no description)'}\nResult: failed: {CATEGORY_TEXT['missing']}",
+            duration=0.0,
+        ))
+    score = round(sum(t.score for t in tests), 6)
+    max_score = round(sum(t.points for t in tests), 6)
+    lines = list(problems or [])
+    if session_note:
+        lines.append(session_note)
+    return SubmissionResult(
+        topic=topic, submission=submission, status="graded", score=score, max_score=max_score,
+        tests=tuple(tests), message="\n".join(lines), execution_time=round(execution_time, 3),
+        content_hash=content_hash, meta=dict(meta or {}),
+    )
+
+
+def error_result(topic: str, submission: str, message: str, max_score: float = 0.0,
+                 content_hash: str = "", meta: dict | None = None) -> SubmissionResult:
+    """A submission that could not be graded at all (refused archive, grader failure)."""
+    return SubmissionResult(topic=topic, submission=submission, status="error", score=0.0, max_score=max_score,
+                            tests=(), message=message, content_hash=content_hash, meta=dict(meta or {}))
+
+
+GRADESCOPE_VISIBILITY = {"public": "visible"}
+
+
+def to_gradescope(result: SubmissionResult, hidden_visibility: str = "after_published") -> dict:
+    """The Gradescope results.json dictionary for one submission."""
+    out = {
+        "score": result.score,
+        "max_score": result.max_score,
+        "execution_time": result.execution_time,
+        "output": result.message or ("All tests passed." if result.full_marks else ""),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [
+            {
+                "name": t.name if t.visibility == "public" else f"[hidden] {t.name}",
+                "score": t.score,
+                "max_score": t.points,
+                "status": t.status,
+                "visibility": GRADESCOPE_VISIBILITY.get(t.visibility, hidden_visibility),
+                "output": t.output,
+            }
+            for t in result.tests
+        ],
+    }
+    return out
+
+
+def write_results(result: SubmissionResult, folder: Path, hidden_visibility: str = "after_published") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "results.json"
+    tmp = folder / "results.json.tmp"
+    tmp.write_text(json.dumps(to_gradescope(result, hidden_visibility), indent=2), encoding="utf-8")
+    tmp.replace(path)
+    (folder / "llmkit-result.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    return path

@@ -1,0 +1,151 @@
+"""The local backend: the worker as a subprocess with rlimits, in a scratch folder.
+
+This is the embedded default for students checking their work and for quick
+runs. It is NOT a security boundary: the worker runs as the same user as the
+grader, can read any file that user can read, can reach the network, and can
+signal the grader. It does give robustness: a reduced environment
+(an allowlist plus HF_HUB_OFFLINE=1), limits on address space, CPU time, file
+size, open files and processes, a wall-clock kill of the whole process group,
+and capped output. Use the Docker backend to grade code you do not trust.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.channel import Channel
+from autograder.sandbox.base import DEFAULT_ENV, Limits, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec
+
+_MB = 1024 * 1024
+
+
+def _count_user_processes(uid: int) -> int:
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _limit_setter(limits: Limits, nproc_base: int):
+    """Return a function run in the child before exec: new session + rlimits."""
+
+    def apply() -> None:
+        def cap(kind: int, value: int) -> None:
+            soft, hard = resource.getrlimit(kind)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(kind, (value, value))
+
+        cap(resource.RLIMIT_AS, limits.memory_mb * _MB)
+        cap(resource.RLIMIT_CPU, limits.cpu_seconds)
+        cap(resource.RLIMIT_FSIZE, limits.file_size_mb * _MB)
+        cap(resource.RLIMIT_NOFILE, limits.open_files)
+        cap(resource.RLIMIT_CORE, 0)
+        # subtle: RLIMIT_NPROC counts every process of this user, the grader's
+        # included, so the limit is set relative to what is running now.
+        cap(resource.RLIMIT_NPROC, nproc_base + limits.processes)
+
+    return apply
+
+
+class LocalWorker(WorkerProcess):
+    def __init__(self, proc: subprocess.Popen, channel: Channel, output: OutputCapture, scratch: Path):
+        self.proc = proc
+        self.channel = channel
+        self.output = output
+        self.scratch = scratch
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not fail
+            pass
+        self.channel.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def exit_description(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "stopped answering"
+        if code < 0:
+            sig = signal.Signals(-code)
+            hint = {
+                signal.SIGKILL: " (killed: a memory, time or process limit, or the grader's timeout)",
+                signal.SIGXCPU: " (CPU time limit exceeded)",
+                signal.SIGXFSZ: " (file size limit exceeded)",
+                signal.SIGSEGV: " (segmentation fault, often memory exhaustion in a native library)",
+            }.get(sig, "")
+            return f"was killed by {sig.name}{hint}"
+        return f"exited with code {code}"
+
+
+class LocalSandbox(Sandbox):
+    name = "local"
+    is_security_boundary = False
+
+    def start(self, spec: WorkerSpec) -> WorkerProcess:
+        scratch = Path(tempfile.mkdtemp(prefix="llmkit-worker-"))
+        sub = scratch / "submission"
+        tmp = scratch / "tmp"
+        tmp.mkdir()
+        try:
+            shutil.copytree(spec.submission_dir, sub, symlinks=True)
+        except OSError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise SandboxError(f"cannot copy the submission from {spec.submission_dir}: {exc}") from None
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        env = {
+            **DEFAULT_ENV,
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin",
+            "HOME": str(tmp),
+            "TMPDIR": str(tmp),
+        }
+        if spec.gpu_device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = spec.gpu_device
+        else:
+            env["CUDA_VISIBLE_DEVICES"] = ""
+        cmd = [
+            sys.executable, "-I", "-u", "-m", "autograder.worker",
+            "--read-fd", str(to_worker_r), "--write-fd", str(from_worker_w),
+            "--dir", str(sub), "--modules", ",".join(spec.modules),
+            "--max-bytes", str(spec.max_message_bytes),
+        ]
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(to_worker_r, from_worker_w),
+                cwd=sub,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_limit_setter(spec.limits, _count_user_processes(os.getuid())),
+            )
+        except OSError as exc:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise SandboxError(f"cannot start the worker process: {exc}") from None
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        channel = Channel(from_worker_r, to_worker_w, spec.max_message_bytes)
+        output = OutputCapture(proc.stdout, spec.limits.output_bytes)
+        return LocalWorker(proc, channel, output, scratch)

@@ -1,0 +1,3 @@
+from autograder.worker.server import main
+
+main()

@@ -1,0 +1,244 @@
+"""The student worker: runs inside the sandbox, loads the student's files, serves calls.
+
+It answers requests from the harness one at a time:
+
+- ``hello``: report which submitted modules imported and why others did not;
+- ``call``: call a function of a student module, or a method of an object the
+  worker holds, and return the result as data, as a new handle, or as a list
+  drawn from an iterator;
+- ``getattr``: read an attribute of a held object as data;
+- ``probe``: run a small function written by the test author beside the
+  student's code and return what it returns;
+- ``release``: forget a held object.
+
+Results go back through `autograder.protocol`, which carries data only; a
+result of any other type becomes a ``not_data`` error naming the type. Nothing
+here is trusted: the student's code runs in this process and may change any of
+it. The harness treats every answer as untrusted data.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import os
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+from autograder.channel import Channel, ChannelClosed
+from autograder.protocol import Handle, ProtocolError, UnsupportedType
+
+MAX_ITEMS = 1_000_000  # cap on items drawn from a returned iterator
+MAX_TRACEBACK_CHARS = 4000
+
+
+class _Objects:
+    """Objects the worker holds for the harness, named by integer handles."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, Any] = {}
+        self._ids = itertools.count(1)
+
+    def add(self, obj: Any) -> Handle:
+        hid = next(self._ids)
+        self._items[hid] = obj
+        return Handle(hid)
+
+    def get(self, handle: Handle) -> Any:
+        try:
+            return self._items[handle.id]
+        except KeyError:
+            raise _NotFound(f"handle {handle.id} is unknown (released, or from a worker that was restarted)") from None
+
+    def release(self, handle: Handle) -> None:
+        self._items.pop(handle.id, None)
+
+    def resolve(self, value: Any) -> Any:
+        """Replace handles inside arguments by the objects they name."""
+        if type(value) is Handle:
+            return self.get(value)
+        if type(value) is list:
+            return [self.resolve(v) for v in value]
+        if type(value) is tuple:
+            return tuple(self.resolve(v) for v in value)
+        if type(value) is dict:
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+
+def _student_traceback(exc: BaseException, submission_dir: str) -> str:
+    """The traceback limited to frames in the student's own files (not the kit's)."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__)
+        if os.path.abspath(f.filename).startswith(submission_dir + os.sep)
+    ]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+    text = "".join(lines)
+    return text[-MAX_TRACEBACK_CHARS:]
+
+
+def _error(kind: str, message: str, exc_type: str = "", tb: str = "") -> dict:
+    return {"error": {"kind": kind, "exc_type": exc_type, "message": message[:MAX_TRACEBACK_CHARS], "traceback": tb}}
+
+
+class Worker:
+    def __init__(self, channel: Channel, submission_dir: str, modules: list[str]):
+        self.channel = channel
+        self.submission_dir = os.path.abspath(submission_dir)
+        self.module_names = modules
+        self.modules: dict[str, ModuleType] = {}
+        self.import_errors: dict[str, dict] = {}
+        self.objects = _Objects()
+
+    # -- loading -------------------------------------------------------------
+    def load_modules(self) -> None:
+        # subtle: the submission folder goes at the END of sys.path, so a file
+        # named random.py or json.py can never shadow the standard library.
+        sys.path.append(self.submission_dir)
+        for name in self.module_names:
+            path = os.path.join(self.submission_dir, name + ".py")
+            if not os.path.isfile(path):
+                self.import_errors[name] = {
+                    "exc_type": "FileNotFoundError",
+                    "message": f"{name}.py is missing from the submission",
+                    "traceback": "",
+                }
+                continue
+            try:
+                spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+            except BaseException as exc:  # SyntaxError, ImportError, SystemExit...
+                sys.modules.pop(name, None)
+                self.import_errors[name] = {
+                    "exc_type": type(exc).__name__,
+                    "message": str(exc),
+                    "traceback": _student_traceback(exc, self.submission_dir),
+                }
+            else:
+                self.modules[name] = module
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(int(os.environ.get("LLMKIT_THREADS", "2")))
+
+    # -- requests ------------------------------------------------------------
+    def _lookup(self, module: str, name: str) -> Any:
+        if module not in self.modules:
+            if module in self.import_errors:
+                err = self.import_errors[module]
+                raise _ImportFailed(err)
+            raise _NotFound(f"module {module!r} is not part of the submission")
+        obj: Any = self.modules[module]
+        for part in name.split("."):
+            if not hasattr(obj, part):
+                raise _NotFound(f"{module}.py has no attribute {name!r}")
+            obj = getattr(obj, part)
+        return obj
+
+    def _shape_result(self, result: Any, returns: str) -> Any:
+        if returns == "handle":
+            return self.objects.add(result)
+        if returns == "list":
+            return list(itertools.islice(iter(result), MAX_ITEMS))
+        return result
+
+    def handle(self, request: dict) -> dict:
+        op = request.get("op")
+        if op == "hello":
+            return {"ok": {
+                "python": sys.version.split()[0],
+                "modules": sorted(self.modules),
+                "import_errors": self.import_errors,
+            }}
+        if op == "release":
+            self.objects.release(request["handle"])
+            return {"ok": None}
+        try:
+            if op == "call":
+                target = request.get("target")
+                if target is not None:
+                    obj = self.objects.get(target)
+                    fn = getattr(obj, request["name"], None)
+                    if fn is None:
+                        raise _NotFound(f"{type(obj).__name__} object has no attribute {request['name']!r}")
+                else:
+                    fn = self._lookup(request["module"], request["name"])
+                if not callable(fn):
+                    raise _NotFound(f"{request['name']!r} is not callable")
+                args = self.objects.resolve(request.get("args", []))
+                kwargs = self.objects.resolve(request.get("kwargs", {}))
+                result = self._shape_result(fn(*args, **kwargs), request.get("returns", "value"))
+            elif op == "getattr":
+                obj = self.objects.get(request["target"])
+                if not hasattr(obj, request["name"]):
+                    raise _NotFound(f"{type(obj).__name__} object has no attribute {request['name']!r}")
+                result = getattr(obj, request["name"])
+            elif op == "probe":
+                namespace: dict[str, Any] = {"__name__": "llmkit_probe"}
+                exec(compile(request["source"], "<probe>", "exec"), namespace)
+                args = self.objects.resolve(request.get("args", []))
+                kwargs = self.objects.resolve(request.get("kwargs", {}))
+                result = self._shape_result(namespace[request["name"]](*args, **kwargs), request.get("returns", "value"))
+            else:
+                return _error("protocol", f"unknown operation {op!r}")
+        except _ImportFailed as exc:
+            err = exc.args[0]
+            return _error("import", err["message"], err["exc_type"], err["traceback"])
+        except _NotFound as exc:
+            return _error("not_found", str(exc))
+        except BaseException as exc:  # the student's code raised (SystemExit included)
+            return _error("exception", str(exc), type(exc).__name__, _student_traceback(exc, self.submission_dir))
+        return {"ok": result}
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = self.channel.recv()
+            except ChannelClosed:
+                return
+            response = self.handle(request) if type(request) is dict else _error("protocol", "request is not a dict")
+            _flush_prints()
+            try:
+                self.channel.send(response, where="result")
+            except UnsupportedType as exc:
+                message = str(exc).replace("result['ok']", "the returned value", 1)
+                self.channel.send(_error("not_data", message))
+            except ProtocolError as exc:
+                self.channel.send(_error("too_large", str(exc)))
+
+
+def _flush_prints() -> None:
+    """Push what the student printed into the captured pipe before answering."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+class _ImportFailed(Exception):
+    pass
+
+
+class _NotFound(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="llmkit student worker (started by a sandbox backend)")
+    parser.add_argument("--read-fd", type=int, required=True)
+    parser.add_argument("--write-fd", type=int, required=True)
+    parser.add_argument("--dir", required=True, help="folder holding the submitted files")
+    parser.add_argument("--modules", default="", help="comma-separated module names to import")
+    parser.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024)
+    opts = parser.parse_args(argv)
+    channel = Channel(opts.read_fd, opts.write_fd, opts.max_bytes)
+    worker = Worker(channel, opts.dir, [m for m in opts.modules.split(",") if m])
+    os.chdir(worker.submission_dir)
+    worker.load_modules()
+    worker.serve()
