@@ -86,7 +86,7 @@ def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
                 ident = entry.get("id") if isinstance(entry, dict) else None
                 loc[1] = f"[{loc[1]}]" + (f" ({ident})" if ident else "")
             key = ".".join(str(p) for p in loc).replace(".[", "[") or "(top level)"
-            msg = {"missing": "this key is required",
+            msg = {"missing": "this key is required", "too_short": "must not be empty",
                    "extra_forbidden": "unknown key; check its spelling"}.get(err["type"], err["msg"])
             lines.append(f"{path}: key '{key}': {msg}")
         raise ConfigError("\n".join(lines)) from None

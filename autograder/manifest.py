@@ -72,6 +72,8 @@ def _describe(exc: ValidationError, path: Path) -> str:
         msg = err["msg"]
         if err["type"] == "missing":
             msg = "this key is required"
+        elif err["type"] == "too_short":
+            msg = "must not be empty"
         elif err["type"] == "extra_forbidden":
             msg = "unknown key; check its spelling against docs/authoring.md"
         lines.append(f"{path}: key '{key}': {msg}")

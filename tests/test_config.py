@@ -1,0 +1,94 @@
+"""Manifests, course.toml and TOPIC arguments: every mistake gets a message with file, key and fix."""
+
+from pathlib import Path
+
+import pytest
+
+from autograder.catalog import resolve
+from autograder.course import load_course
+from autograder.errors import ConfigError, UnknownTopic
+from autograder.manifest import load_manifest
+
+SCENARIO_ROOT = Path(__file__).parent / "scenarios" / "kit"
+GOOD_MANIFEST = (SCENARIO_ROOT / "solutions" / "90-calc" / "manifest.toml").read_text()
+
+
+def _manifest(tmp_path: Path, text: str, name: str = "90-calc") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "manifest.toml").write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("text, words", [
+    ("id = [", "not valid TOML"),
+    (GOOD_MANIFEST.replace('title = "Scenario assignment used by the kit\'s own tests"\n', ""), "key 'title': this key is required"),
+    (GOOD_MANIFEST.replace("phase = 1", 'phase = "one"'), "key 'phase'"),
+    (GOOD_MANIFEST.replace('files = ["calc.py"]', 'files = ["../calc.py"]'), "key 'submission.files'"),
+    (GOOD_MANIFEST.replace('files = ["calc.py"]', "files = []"), "key 'submission.files'"),
+    ('gpu = "sometimes"\n' + GOOD_MANIFEST, "key 'gpu'"),
+    ("colour = 3\n" + GOOD_MANIFEST, "key 'colour': unknown key"),
+    (GOOD_MANIFEST.replace("test_seconds = 4", "test_seconds = -1"), "key 'limits.test_seconds'"),
+])
+def test_malformed_manifest_names_file_and_key(tmp_path, text, words):
+    folder = _manifest(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_manifest(folder)
+    assert str(folder / "manifest.toml") in str(info.value)
+    assert words in str(info.value)
+
+
+def test_manifest_id_must_match_folder(tmp_path):
+    folder = _manifest(tmp_path, GOOD_MANIFEST, name="91-other")
+    with pytest.raises(ConfigError, match="differs from the folder name"):
+        load_manifest(folder)
+
+
+def test_missing_manifest(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_manifest(tmp_path)
+
+
+@pytest.mark.parametrize("arg", ["90-calc", "90", "calc"])
+def test_topic_resolves_by_id_number_or_slug(arg):
+    assert resolve(arg, root=SCENARIO_ROOT).id == "90-calc"
+
+
+def test_unknown_topic_lists_known_ones():
+    with pytest.raises(UnknownTopic, match="known topics: 90-calc"):
+        resolve("42", root=SCENARIO_ROOT)
+
+
+COURSE = """
+name = "LLMs"
+term = "2027-spring"
+timezone = "Europe/Paris"
+[[assignments]]
+id = "90-calc"
+weight = 1.0
+due = 2027-02-01T23:59:00+01:00
+"""
+
+
+def test_course_loads(tmp_path):
+    path = tmp_path / "course.toml"
+    path.write_text(COURSE)
+    course = load_course(path, ["90-calc"])
+    assert course.assignments[0].due.utcoffset().total_seconds() == 3600
+
+
+@pytest.mark.parametrize("text, words", [
+    (COURSE.replace("Europe/Paris", "Mars/Olympus"), "key 'timezone': Value error, unknown time zone"),
+    (COURSE.replace("+01:00", ""), "key 'assignments[0] (90-calc).due'"),
+    (COURSE.replace("weight = 1.0", "weight = -1"), "key 'assignments[0] (90-calc).weight'"),
+    (COURSE + '[[assignments]]\nid = "90-calc"\nweight = 1\ndue = 2027-02-01T23:59:00Z\n', "listed twice"),
+    (COURSE.replace('term = "2027-spring"', ""), "key 'term': this key is required"),
+    (COURSE.replace('id = "90-calc"', 'id = "99-nope"'), "unknown assignment id(s) 99-nope"),
+    ("name = \"x\n", "not valid TOML"),
+])
+def test_malformed_course_toml_names_file_and_key(tmp_path, text, words):
+    path = tmp_path / "course.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_course(path, ["90-calc"])
+    assert str(path) in str(info.value) and words in str(info.value)

@@ -1,0 +1,110 @@
+"""The data-only codec: what crosses, what is refused, and that garbage never decodes into objects."""
+
+import math
+
+import msgpack
+import numpy as np
+import pytest
+import torch
+
+from autograder.protocol import Handle, ProtocolError, UnsupportedType, decode, encode, frame
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, False, 0, -5, 2**63 - 1, 1.5, math.inf, "héllo 🙂", b"\x00\xff", [], [1, [2, "x"]], (1, (2, 3)),
+     {"a": 1, 2: b"x", b"k": [None]}, {0: (b"a", b"b")}, Handle(7)],
+)
+def test_plain_values_round_trip(value):
+    assert decode(encode(value)) == value
+    assert type(decode(encode(value))) is type(value)
+
+
+def test_nan_round_trips():
+    assert math.isnan(decode(encode(float("nan"))))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool", "complex64", "float16"])
+def test_numpy_arrays_round_trip(dtype):
+    arr = (np.arange(24).reshape(2, 3, 4) % 3).astype(dtype)
+    out = decode(encode(arr[:, ::2]))  # non-contiguous input
+    assert out.dtype == arr.dtype and out.shape == (2, 2, 4)
+    np.testing.assert_array_equal(out, arr[:, ::2])
+    out[0, 0, 0] = 1  # decoded arrays are writable copies
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16, torch.int64, torch.bool, torch.float16])
+def test_torch_tensors_round_trip(dtype):
+    t = torch.arange(12).reshape(3, 4).to(dtype).t()  # non-contiguous
+    out = decode(encode(t))
+    assert isinstance(out, torch.Tensor) and out.dtype == dtype and out.shape == (4, 3)
+    assert torch.equal(out, t)
+
+
+def test_empty_tensor_and_requires_grad():
+    assert decode(encode(torch.empty(0, 3))).shape == (0, 3)
+    out = decode(encode(torch.ones(2, requires_grad=True)))
+    assert out.requires_grad is False and torch.equal(out, torch.ones(2))
+
+
+def test_numpy_scalars_become_python_scalars():
+    assert type(decode(encode(np.float32(1.5)))) is float
+    assert type(decode(encode(np.int64(3)))) is int
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+
+class SneakyInt(int):
+    def __eq__(self, other):
+        return True
+
+
+class SneakyDict(dict):
+    pass
+
+
+@pytest.mark.parametrize("value, words", [
+    (AlwaysEqual(), "AlwaysEqual"),
+    ([1, {"k": AlwaysEqual()}], "value[1]['k']"),
+    (SneakyInt(3), "SneakyInt"),
+    (SneakyDict(a=1), "SneakyDict"),
+    ({(1, 2): 3}, "tuple key"),
+    (iter([1]), "list_iterator"),
+    (np.array([object()], dtype=object), "dtype object"),
+    (2**70, "too large"),
+    (lambda: 1, "function"),
+])
+def test_non_data_is_refused_with_its_location(value, words):
+    with pytest.raises(UnsupportedType, match=None) as info:
+        encode(value)
+    assert words in str(info.value)
+
+
+def test_deep_nesting_is_refused():
+    value: list = []
+    for _ in range(100):
+        value = [value]
+    with pytest.raises(UnsupportedType, match="nested"):
+        encode(value)
+
+
+@pytest.mark.parametrize("payload", [
+    b"\xc1",                                                    # never-used msgpack byte
+    msgpack.packb(msgpack.ExtType(99, b"")),                    # unknown extension
+    msgpack.packb(msgpack.ExtType(2, msgpack.packb(["object", [1], b"12345678"]))),   # forbidden dtype
+    msgpack.packb(msgpack.ExtType(2, msgpack.packb(["float64", [3], b"1234"]))),       # shape/bytes mismatch
+    msgpack.packb(msgpack.ExtType(3, msgpack.packb(["float32", [-1], b""]))),          # negative dimension
+    msgpack.packb(msgpack.ExtType(4, msgpack.packb("1"))),      # handle that is not an int
+])
+def test_malformed_payloads_raise_protocol_error(payload):
+    with pytest.raises(ProtocolError):
+        decode(payload)
+
+
+def test_frame_caps_message_size():
+    assert len(frame(b"x" * 10, max_bytes=10)) == 14
+    with pytest.raises(ProtocolError, match="exceeds the cap"):
+        frame(b"x" * 11, max_bytes=10)
