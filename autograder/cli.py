@@ -26,7 +26,7 @@ from rich.table import Table
 from autograder import __version__
 from autograder.catalog import Topic, kit_root, list_topics, resolve
 from autograder.errors import KitError, SubmissionError
-from autograder.sandbox import BACKENDS, LOCAL_WARNING
+from autograder.sandbox import BACKENDS, LOCAL_WARNING, resolve_backend
 
 console = Console()
 err_console = Console(stderr=True)
@@ -57,14 +57,20 @@ def main() -> None:
     """
 
 
-def _sandbox_option(f):
-    return click.option("--sandbox", type=click.Choice(BACKENDS), default="local", show_default=True,
-                        help="Where student code runs. local is NOT a security boundary.")(f)
+def _sandbox_option(default: str):
+    def decorate(f):
+        return click.option(
+            "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=default, show_default=True,
+            help="Where student code runs: docker (hardened container), local (subprocess; NOT a security "
+                 "boundary), or auto (docker when an engine is reachable, else local).")(f)
+    return decorate
 
 
-def _warn_local(sandbox: str) -> None:
-    if sandbox == "local":
+def _pick_sandbox(sandbox: str) -> str:
+    chosen = resolve_backend(sandbox)
+    if chosen == "local":
         err_console.print(f"[yellow]warning:[/] {LOCAL_WARNING}", highlight=False)
+    return chosen
 
 
 @main.command("list")
@@ -105,7 +111,7 @@ def _print_feedback(result, verbose: bool) -> None:
 @click.argument("topic")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Show feedback for passing tests too.")
-@_sandbox_option
+@_sandbox_option("local")
 def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     """Run the public tests of TOPIC on your work (PATH, default: the assignment folder).
 
@@ -115,6 +121,7 @@ def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     from autograder.grade import grade_submission
 
     t = resolve(topic)
+    sandbox = resolve_backend(sandbox)
     path = path or t.assignment_dir or t.source_dir
     out = kit_root() / ".llmkit" / "check" / t.id
     result = grade_submission(topic=t, source=path, out_dir=out, sandbox=sandbox, suite="public", name=path.name)
@@ -168,7 +175,7 @@ def summary_table(results, title: str) -> Table:
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
               help="Results go to OUT/TOPIC/SUBMISSION/results.json.")
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
-@_sandbox_option
+@_sandbox_option("auto")
 def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, sandbox: str) -> None:
     """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
     from autograder.grade import grade_batch
@@ -176,7 +183,7 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
     t = resolve(topic)
     if t.solution_dir is None:
         err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
-    _warn_local(sandbox)
+    sandbox = _pick_sandbox(sandbox)
     results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox,
                           jobs=jobs or os.cpu_count() or 1, suite="public" if public_only else "all")
     console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
@@ -218,12 +225,13 @@ def _topics(topic: str | None, all_: bool) -> list[Topic]:
 @main.command()
 @click.argument("topic", required=False)
 @click.option("--all", "all_", is_flag=True, help="Validate every assignment.")
-@_sandbox_option
+@_sandbox_option("local")
 def validate(topic: str | None, all_: bool, sandbox: str) -> None:
     """Check TOPIC: reference full marks, starter zero, identical reruns, time budget, clean release."""
     from autograder.validate import validate_topic
 
     failed = False
+    sandbox = resolve_backend(sandbox)
     for t in _topics(topic, all_):
         report = validate_topic(t, sandbox=sandbox)
         table = Table(title=f"validate {t.id}")
@@ -245,14 +253,15 @@ def validate(topic: str | None, all_: bool, sandbox: str) -> None:
 @main.command()
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True)
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel submissions (default: cores).")
-@_sandbox_option
+@_sandbox_option("auto")
 def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     """Grade the sample submissions in course/samples/ and print one score table."""
     from autograder.grade import grade_batch
 
     samples_root = kit_root() / "course" / "samples"
-    _warn_local(sandbox)
-    table = Table(title="llmkit demo: sample submissions graded")
+    sandbox = _pick_sandbox(sandbox)
+    console.print(f"sandbox: {sandbox}", highlight=False)
+    table = Table(title=f"llmkit demo: sample submissions graded ({sandbox} sandbox)")
     for col in ("topic", "sample", "status", "score", "max", "time (s)"):
         table.add_column(col)
     failures = False
@@ -268,3 +277,39 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     console.print(table)
     console.print(f"results.json files are under {out}/", highlight=False)
     sys.exit(4 if failures else 0)
+
+
+@main.group()
+def image() -> None:
+    """Build and check the Docker grading image."""
+
+
+@image.command("build")
+@click.option("--offline/--online", default=True, show_default=True,
+              help="offline: Debian base from debootstrap + docker import, packages from a host wheelhouse, "
+                   "network off during the build. online: BASE_IMAGE pulled from a registry.")
+@click.option("--base-image", default=None, help="Base image (default: llmkit-base:bookworm offline, python:3.11-slim online).")
+@click.option("--tag", default=None, help="Image tag (default: llmkit-grader:cpu).")
+def image_build(offline: bool, base_image: str | None, tag: str | None) -> None:
+    """Build the CPU grading image from docker/Dockerfile and constraints.txt."""
+    from autograder.sandbox.docker import connect
+    from autograder.sandbox.image import DEFAULT_IMAGE, build_image
+
+    client = connect()
+    image_id = build_image(client, offline=offline, base_image=base_image, tag=tag or DEFAULT_IMAGE,
+                           log=lambda line: console.print(line, highlight=False, markup=False))
+    console.print(f"built {tag or DEFAULT_IMAGE}: {image_id}", highlight=False)
+
+
+@image.command("check")
+def image_check() -> None:
+    """Check that an engine answers and the grading image exists and matches this kit."""
+    from autograder.sandbox.docker import connect
+    from autograder.sandbox.image import DEFAULT_IMAGE, check_image
+
+    name = os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+    console.print(f"{name}: {check_image(connect(), name)} (up to date)", highlight=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -24,6 +24,7 @@ from autograder.catalog import Topic
 from autograder.errors import SubmissionError
 from autograder.intake import take_in
 from autograder.results import RecordsError, SubmissionResult, assemble, error_result, write_results
+from autograder.sandbox import SandboxError
 
 PYTEST_INI = Path(__file__).parent / "harness" / "pytest.ini"
 Suite = Literal["all", "public"]
@@ -72,12 +73,37 @@ def session_timeout(topic: Topic) -> float:
     return max(300.0, topic.manifest.limits.suite_seconds * 5)
 
 
+def preflight(sandbox: str, gpu: str = "none") -> dict:
+    """Check the sandbox before running anything; returns facts to record with the grade.
+
+    Raises SandboxError (engine unreachable, image missing or stale) so that no
+    submission is graded against a broken sandbox.
+    """
+    if sandbox != "docker":
+        return {}
+    from autograder.sandbox.docker import connect
+    from autograder.sandbox.image import DEFAULT_IMAGE, check_image
+
+    client = connect()
+    try:
+        image = os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+        return {"image": image, "image_id": check_image(client, image)}
+    finally:
+        client.close()
+
+
 def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str = "local", suite: Suite = "all",
                      name: str | None = None) -> SubmissionResult:
     """Grade `source` (folder or zip) and write `out_dir/results.json`. Never raises for a student's fault."""
     name = name or submission_name(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {"kit_version": __version__, "sandbox": sandbox, "suite": suite}
+    try:
+        meta.update(preflight(sandbox))
+    except SandboxError as exc:
+        result = error_result(topic.id, name, f"Sandbox failure: {exc}", meta=meta)
+        write_results(result, out_dir, topic.manifest.hidden_visibility)
+        return result
     work = Path(tempfile.mkdtemp(prefix="llmkit-grade-"))
     try:
         try:

@@ -95,8 +95,14 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
     lines = list(problems or [])
     if session_note:
         lines.append(session_note)
+    status = "graded"
+    broken = [t for t in tests if t.category == "sandbox"]
+    if broken:
+        status = "error"
+        lines.insert(0, f"Sandbox failure: the sandbox could not run {len(broken)} test(s) ({broken[0].output.splitlines()[-1]}); "
+                        "the score is incomplete: fix the sandbox and grade this submission again")
     return SubmissionResult(
-        topic=topic, submission=submission, status="graded", score=score, max_score=max_score,
+        topic=topic, submission=submission, status=status, score=score, max_score=max_score,
         tests=tuple(tests), message="\n".join(lines), execution_time=round(execution_time, 3),
         content_hash=content_hash, meta=dict(meta or {}),
     )

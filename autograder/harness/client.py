@@ -60,6 +60,7 @@ class StudentError(AssertionError):
             "timeout": "your code ran past the time limit",
             "crash": "your code crashed the worker process",
             "protocol": "your code garbled the answer channel",
+            "sandbox": "the grading sandbox failed (not your fault); this submission will be regraded",
         }.get(self.category, self.exc_type)
 
 
@@ -91,7 +92,8 @@ class WorkerSession:
         try:
             worker = self.sandbox.start(self.spec)
         except SandboxError as exc:
-            raise StudentError("SandboxError", str(exc), "crash") from None
+            # Not the student's fault: grade.py turns this into an error result to regrade.
+            raise StudentError("SandboxError", str(exc), "sandbox") from None
         try:
             worker.channel.send({"op": "hello"})
             answer = worker.channel.recv(timeout=HELLO_TIMEOUT)

@@ -64,7 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llmkit", "llmkit grading harness")
     group.addoption("--llmkit-submission", default=None,
                     help="folder holding the submitted files (default: the assignment folder itself)")
-    group.addoption("--llmkit-sandbox", default="local", choices=("local", "inprocess"),
+    group.addoption("--llmkit-sandbox", default="local", choices=("local", "docker", "inprocess"),
                     help="where student code runs (inprocess is for benchmarks only: no isolation)")
     group.addoption("--llmkit-results", default=None,
                     help="append per-test results as JSON lines to this file")

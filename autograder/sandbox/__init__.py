@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from autograder.sandbox.base import Limits, Sandbox, SandboxError, WorkerProcess, WorkerSpec
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "docker")
 
 LOCAL_WARNING = (
     "the local sandbox is not a security boundary: student code runs as your user, "
-    "can read your files and reach the network. Grade untrusted code only inside a container or VM."
+    "can read your files and reach the network. Grade untrusted code with --sandbox docker."
 )
+
+
+def docker_available() -> bool:
+    """True when a Docker engine answers (used to pick the default sandbox)."""
+    try:
+        from autograder.sandbox.docker import connect
+
+        connect().close()
+    except SandboxError:
+        return False
+    return True
+
+
+def resolve_backend(name: str) -> str:
+    """`auto` means docker when an engine is reachable, else local."""
+    if name == "auto":
+        return "docker" if docker_available() else "local"
+    return name
 
 
 def get_sandbox(name: str) -> Sandbox:
@@ -17,7 +35,11 @@ def get_sandbox(name: str) -> Sandbox:
         from autograder.sandbox.local import LocalSandbox
 
         return LocalSandbox()
+    if name == "docker":
+        from autograder.sandbox.docker import DockerSandbox
+
+        return DockerSandbox()
     raise SandboxError(f"unknown sandbox {name!r}; choose one of: {', '.join(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "LOCAL_WARNING", "Limits", "Sandbox", "SandboxError", "WorkerProcess", "WorkerSpec", "get_sandbox"]
+__all__ = ["BACKENDS", "docker_available", "resolve_backend", "LOCAL_WARNING", "Limits", "Sandbox", "SandboxError", "WorkerProcess", "WorkerSpec", "get_sandbox"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.channel import Channel
+from autograder.errors import KitError
 
 DEFAULT_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -126,5 +127,7 @@ class Sandbox(ABC):
         """Release what the backend holds (scratch folders, containers)."""
 
 
-class SandboxError(Exception):
+class SandboxError(KitError):
     """The sandbox could not start or run a worker; the message says how to fix it."""
+
+    exit_code = 4

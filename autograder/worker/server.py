@@ -231,13 +231,28 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description="llmkit student worker (started by a sandbox backend)")
-    parser.add_argument("--read-fd", type=int, required=True)
-    parser.add_argument("--write-fd", type=int, required=True)
+    parser.add_argument("--read-fd", type=int, help="protocol input (default with --stdio: stdin)")
+    parser.add_argument("--write-fd", type=int, help="protocol output (default with --stdio: stdout)")
+    parser.add_argument("--stdio", action="store_true",
+                        help="speak the protocol on stdin/stdout and send the student's prints to stderr "
+                             "(used inside containers, where no extra descriptors can be passed)")
     parser.add_argument("--dir", required=True, help="folder holding the submitted files")
     parser.add_argument("--modules", default="", help="comma-separated module names to import")
     parser.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024)
     opts = parser.parse_args(argv)
-    channel = Channel(opts.read_fd, opts.write_fd, opts.max_bytes)
+    if opts.stdio:
+        # subtle: keep private copies of stdin/stdout for the protocol, then point
+        # fd 0 at /dev/null and fd 1 at stderr, so print() can never corrupt a frame.
+        read_fd, write_fd = os.dup(0), os.dup(1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(2, 1)
+        os.close(devnull)
+    elif opts.read_fd is None or opts.write_fd is None:
+        parser.error("give --read-fd and --write-fd, or --stdio")
+    else:
+        read_fd, write_fd = opts.read_fd, opts.write_fd
+    channel = Channel(read_fd, write_fd, opts.max_bytes)
     worker = Worker(channel, opts.dir, [m for m in opts.modules.split(",") if m])
     os.chdir(worker.submission_dir)
     worker.load_modules()
