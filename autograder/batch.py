@@ -161,7 +161,7 @@ def detect_layout(root: Path) -> Layout:
     return "plain"
 
 
-def _safe_label(text: str) -> str:
+def safe_label(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "submission"
 
 
@@ -188,7 +188,7 @@ def _canvas(root: Path, work: Path) -> tuple[list[BatchEntry], list[str]]:
             for path, match in files:
                 original = _RESUBMIT_SUFFIX.sub("", match["file"])
                 (source / original).write_bytes(path.read_bytes())
-        entries.append(BatchEntry(key=uid, source=source, label=_safe_label(f"{first['name']}_{uid}"),
+        entries.append(BatchEntry(key=uid, source=source, label=safe_label(f"{first['name']}_{uid}"),
                                   layout="canvas", submitted_at=when, name=first["name"], late_flag=late))
     return entries, problems
 
@@ -240,7 +240,7 @@ def _gradescope(root: Path) -> tuple[list[BatchEntry], list[str]]:
             if not sid:
                 problems.append(f"{GRADESCOPE_METADATA}: {folder_name} has a submitter without sid or email; skipped")
                 continue
-            entries.append(BatchEntry(key=sid, source=folder, label=_safe_label(sid), layout="gradescope",
+            entries.append(BatchEntry(key=sid, source=folder, label=safe_label(sid), layout="gradescope",
                                       submitted_at=when, name=str(_symbol(person, "name") or ""),
                                       email=str(_symbol(person, "email") or "")))
     listed = {str(k) for k in meta}
@@ -255,7 +255,7 @@ def _plain(root: Path) -> tuple[list[BatchEntry], list[str]]:
     for path in _visible(root):
         if path.is_dir() or path.suffix.lower() == ".zip":
             key = path.name[:-4] if path.suffix.lower() == ".zip" else path.name
-            entries.append(BatchEntry(key=key, source=path, label=_safe_label(key), layout="plain",
+            entries.append(BatchEntry(key=key, source=path, label=safe_label(key), layout="plain",
                                       submitted_at=_mtime(path)))
         else:
             problems.append(f"{path.name}: neither a <student id>/ folder nor a <student id>.zip; skipped")

@@ -175,8 +175,12 @@ def summary_table(results, title: str) -> Table:
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
               help="Results go to OUT/TOPIC/SUBMISSION/results.json.")
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
+@click.option("--gpus", default="auto", show_default=True,
+              help="GPUs for assignments with gpu = optional|required: auto (all found), none, or indices like 0,1. "
+                   "Each job gets one device.")
 @_sandbox_option("auto")
-def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, sandbox: str) -> None:
+def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, gpus: str,
+          sandbox: str) -> None:
     """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
     from autograder.grade import grade_batch
 
@@ -185,7 +189,7 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
         err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
     sandbox = _pick_sandbox(sandbox)
     results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox,
-                          jobs=jobs or os.cpu_count() or 1, suite="public" if public_only else "all")
+                          jobs=jobs or os.cpu_count() or 1, suite="public" if public_only else "all", gpus=gpus)
     console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
     if any(r.message.startswith("Grader failure") for r in results):
         sys.exit(4)
@@ -305,9 +309,9 @@ def image_build(offline: bool, base_image: str | None, tag: str | None) -> None:
 def image_check() -> None:
     """Check that an engine answers and the grading image exists and matches this kit."""
     from autograder.sandbox.docker import connect
-    from autograder.sandbox.image import DEFAULT_IMAGE, check_image
+    from autograder.sandbox.image import check_image, image_for
 
-    name = os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+    name = image_for(gpu=False)
     console.print(f"{name}: {check_image(connect(), name)} (up to date)", highlight=False)
 
 

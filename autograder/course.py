@@ -6,7 +6,7 @@ Errors name the file, the key and the fix. Nothing here grades.
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,10 +28,50 @@ class SandboxDefaults(_Frozen):
     jobs: int | None = Field(default=None, ge=1)
 
 
+class LatePolicy(_Frozen):
+    """How late work is treated. Deductions are fractions of the assignment's points, as Canvas does."""
+
+    policy: Literal["none", "per_hour", "per_day", "slip_days"] = "none"
+    grace_minutes: float = Field(default=0, ge=0)
+    rate: float = Field(default=0.0, ge=0, le=1)  # lost per started hour/day late (after slip days)
+    cap: float = Field(default=1.0, ge=0, le=1)  # the most that can be lost
+    slip_days: int = Field(default=0, ge=0)  # per student for the term, with policy = "slip_days"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "LatePolicy":
+        if self.policy in ("per_hour", "per_day") and self.rate == 0:
+            raise ValueError(f"policy {self.policy!r} needs a rate > 0, e.g. rate = 0.1 for 10% per "
+                             f"{self.policy[4:]}; or set policy = \"none\"")
+        if self.policy == "slip_days" and self.slip_days == 0:
+            raise ValueError("policy 'slip_days' needs slip_days > 0, e.g. slip_days = 3")
+        return self
+
+
+class Extension(_Frozen):
+    """More time for one student on one assignment (or on every one with assignment = "*")."""
+
+    student: str = Field(min_length=1)
+    assignment: str = Field(min_length=1)
+    hours: float | None = Field(default=None, gt=0)
+    due: datetime | None = None
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "Extension":
+        if (self.hours is None) == (self.due is None):
+            raise ValueError("give exactly one of hours = 48 or due = 2027-02-03T23:59:00-08:00")
+        if self.due is not None and self.due.tzinfo is None:
+            raise ValueError("due has no time zone; write it like 2027-02-01T23:59:00-08:00")
+        return self
+
+
 class CourseAssignment(_Frozen):
     id: str
     weight: float = Field(ge=0)
     due: datetime
+    title: str = ""
+    canvas_column: str = ""  # the gradebook column Canvas shows, e.g. "Tokenization (123456)"
+    late: LatePolicy | None = None  # overrides the course's [late] for this assignment
 
     @field_validator("due")
     @classmethod
@@ -47,6 +87,16 @@ class Course(_Frozen):
     timezone: str = "UTC"
     assignments: tuple[CourseAssignment, ...] = Field(min_length=1)
     sandbox: SandboxDefaults = SandboxDefaults()
+    late: LatePolicy = LatePolicy()
+    extensions: tuple[Extension, ...] = ()
+    letters: dict[str, float] = Field(default_factory=dict)  # letter -> lowest percentage, e.g. A = 90
+
+    def assignment(self, assignment_id: str) -> CourseAssignment | None:
+        return next((a for a in self.assignments if a.id == assignment_id), None)
+
+    def policy_for(self, assignment_id: str) -> LatePolicy:
+        entry = self.assignment(assignment_id)
+        return entry.late if entry is not None and entry.late is not None else self.late
 
     @field_validator("timezone")
     @classmethod
@@ -65,6 +115,14 @@ class Course(_Frozen):
             raise ValueError(f"assignment listed twice: {', '.join(dupes)}")
         return self
 
+    @field_validator("letters")
+    @classmethod
+    def _percentages(cls, letters: dict[str, float]) -> dict[str, float]:
+        for letter, floor in letters.items():
+            if not 0 <= floor <= 100:
+                raise ValueError(f"{letter} = {floor} is not a percentage between 0 and 100")
+        return letters
+
 
 def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
     if not path.is_file():
@@ -81,15 +139,21 @@ def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
         lines = []
         for err in exc.errors():
             loc = list(err["loc"])
-            if len(loc) >= 2 and loc[0] == "assignments" and isinstance(loc[1], int):
-                entry = data.get("assignments", [])[loc[1]] if isinstance(data.get("assignments"), list) else {}
-                ident = entry.get("id") if isinstance(entry, dict) else None
+            if len(loc) >= 2 and loc[0] in ("assignments", "extensions") and isinstance(loc[1], int):
+                entries = data.get(loc[0])
+                entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else {}
+                ident = entry.get("id" if loc[0] == "assignments" else "student") if isinstance(entry, dict) else None
                 loc[1] = f"[{loc[1]}]" + (f" ({ident})" if ident else "")
             key = ".".join(str(p) for p in loc).replace(".[", "[") or "(top level)"
             msg = {"missing": "this key is required", "too_short": "must not be empty",
                    "extra_forbidden": "unknown key; check its spelling"}.get(err["type"], err["msg"])
             lines.append(f"{path}: key '{key}': {msg}")
         raise ConfigError("\n".join(lines)) from None
+    ids = [a.id for a in course.assignments]
+    for i, ext in enumerate(course.extensions):
+        if ext.assignment != "*" and ext.assignment not in ids:
+            raise ConfigError(f"{path}: key 'extensions[{i}] ({ext.student}).assignment': unknown assignment "
+                              f"{ext.assignment!r}; use one of {', '.join(ids)}, or \"*\" for every assignment")
     if known_topics is not None:
         unknown = [a.id for a in course.assignments if a.id not in known_topics]
         if unknown:
@@ -98,3 +162,71 @@ def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
                 f"known: {', '.join(known_topics)}"
             )
     return course
+
+
+def shift_course(course: Course, *, term: str, days: int, name: str | None = None) -> Course:
+    """The next term's course: deadlines moved by `days` in the course's time zone (23:59 stays 23:59
+    across daylight-saving changes), extensions dropped, everything else kept."""
+    zone = ZoneInfo(course.timezone)
+
+    def move(due: datetime) -> datetime:
+        return (due.astimezone(zone) + timedelta(days=days)).replace(tzinfo=zone)
+
+    assignments = tuple(a.model_copy(update={"due": move(a.due)}) for a in course.assignments)
+    return course.model_copy(update={"term": term, "name": name or course.name, "assignments": assignments,
+                                     "extensions": ()})
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
+
+
+def dump_course(course: Course) -> str:
+    """course.toml text for `course` (only keys that differ from the defaults, plus the required ones)."""
+    data = course.model_dump(exclude_defaults=True)
+    lines = ["# The course term: assignments in order, weights, deadlines (with time zones), sandbox defaults,",
+             "# late policy, extensions and letter grades. Check it with `llmkit course check`."]
+    for key in ("name", "term", "timezone"):
+        lines.append(f"{key} = {_toml_value(getattr(course, key))}")
+    data["sandbox"] = course.sandbox.model_dump(exclude_none=True)
+    for table in ("sandbox", "late", "letters"):
+        if data.get(table):
+            lines += ["", f"[{table}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data[table].items()]
+    for array in ("assignments", "extensions"):
+        for entry in data.get(array, ()):
+            lines += ["", f"[[{array}]]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in entry.items()]
+    return "\n".join(lines) + "\n"
+
+
+def init_term(*, source: Path, term: str, days: int | None = None, first_due=None, name: str | None = None,
+              output: Path | None = None) -> Path:
+    """Write the next term's course.toml from `source`: shifted by `days`, or so the first deadline
+    falls on the date `first_due`. Without `output`, `source` is replaced after a copy is kept
+    beside it as course-<old term>.toml. Returns the file written."""
+    old = load_course(source)
+    if term == old.term:
+        raise ConfigError(f"{source}: key 'term' is already {term!r}; give the new term a new name")
+    if days is None:
+        first = min(a.due for a in old.assignments).astimezone(ZoneInfo(old.timezone))
+        days = (first_due - first.date()).days
+    new = shift_course(old, term=term, days=days, name=name)
+    target = output or source
+    if output is None:
+        keep = source.with_name(f"course-{old.term}.toml")
+        keep.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(dump_course(new), encoding="utf-8")
+    load_course(target)  # what we wrote must load
+    return target

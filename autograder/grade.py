@@ -25,6 +25,7 @@ from autograder.errors import SubmissionError
 from autograder.intake import take_in
 from autograder.results import RecordsError, SubmissionResult, assemble, error_result, write_results
 from autograder.sandbox import SandboxError
+from autograder.sandbox.gpu import Gpu, GpuPool, detect_gpus, plan_devices
 
 PYTEST_INI = Path(__file__).parent / "harness" / "pytest.ini"
 Suite = Literal["all", "public"]
@@ -44,13 +45,14 @@ def tests_dirs(topic: Topic, suite: Suite) -> tuple[Path, list[Path]]:
 
 
 def run_suite(*, base: Path, test_paths: list[Path], submission: Path, records: Path, sandbox: str,
-              timeout: float, log: Path, extra_args: tuple[str, ...] = ()) -> tuple[int | None, float]:
+              timeout: float, log: Path, gpu: str | None = None,
+              extra_args: tuple[str, ...] = ()) -> tuple[int | None, float]:
     """Run pytest with the plugin in a separate trusted process; return (exit code or None on timeout, seconds)."""
     cmd = [
         sys.executable, "-m", "pytest", *map(str, test_paths),
         "-p", "autograder.harness.plugin", "-c", str(PYTEST_INI), "--rootdir", str(base),
         "--llmkit-submission", str(submission), "--llmkit-results", str(records),
-        "--llmkit-sandbox", sandbox, *extra_args,
+        "--llmkit-sandbox", sandbox, *(("--llmkit-gpu", gpu) if gpu is not None else ()), *extra_args,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LLMKIT_SECRET"))}
     env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
@@ -73,7 +75,18 @@ def session_timeout(topic: Topic) -> float:
     return max(300.0, topic.manifest.limits.suite_seconds * 5)
 
 
-def preflight(sandbox: str, gpu: str = "none") -> dict:
+def check_resources(topic: Topic) -> None:
+    """Refuse an assignment that asks for more memory than the machine has."""
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
+    wanted = topic.manifest.limits.memory_mb
+    if wanted > total_mb:
+        raise SandboxError(
+            f"{topic.id} asks for {wanted} MiB of memory per worker (limits.memory_mb in its manifest) but this "
+            f"machine has {total_mb} MiB; lower the limit or grade on a bigger machine"
+        )
+
+
+def preflight(sandbox: str, gpu: str | None = None) -> dict:
     """Check the sandbox before running anything; returns facts to record with the grade.
 
     Raises SandboxError (engine unreachable, image missing or stale) so that no
@@ -82,24 +95,25 @@ def preflight(sandbox: str, gpu: str = "none") -> dict:
     if sandbox != "docker":
         return {}
     from autograder.sandbox.docker import connect
-    from autograder.sandbox.image import DEFAULT_IMAGE, check_image
+    from autograder.sandbox.image import check_image, image_for
 
     client = connect()
     try:
-        image = os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+        image = image_for(gpu is not None)
         return {"image": image, "image_id": check_image(client, image)}
     finally:
         client.close()
 
 
 def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str = "local", suite: Suite = "all",
-                     name: str | None = None) -> SubmissionResult:
+                     name: str | None = None, gpu: str | None = None) -> SubmissionResult:
     """Grade `source` (folder or zip) and write `out_dir/results.json`. Never raises for a student's fault."""
     name = name or submission_name(source)
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = {"kit_version": __version__, "sandbox": sandbox, "suite": suite}
+    meta = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
     try:
-        meta.update(preflight(sandbox))
+        check_resources(topic)
+        meta.update(preflight(sandbox, gpu))
     except SandboxError as exc:
         result = error_result(topic.id, name, f"Sandbox failure: {exc}", meta=meta)
         write_results(result, out_dir, topic.manifest.hidden_visibility)
@@ -115,7 +129,8 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         base, paths = tests_dirs(topic, suite)
         records = work / "records.jsonl"
         code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
-                                  sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log")
+                                  sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log",
+                                  gpu=gpu)
         note = ""
         if code is None:
             note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."
@@ -136,8 +151,18 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
 
 
 def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: str = "local", jobs: int = 1,
-                suite: Suite = "all", on_done: Callable[[SubmissionResult], None] | None = None) -> list[SubmissionResult]:
-    """Grade many submissions with `jobs` in parallel; results keep the input order."""
+                suite: Suite = "all", on_done: Callable[[SubmissionResult], None] | None = None,
+                gpus: str = "auto", gpu_inventory: list[Gpu] | None = None,
+                gpu_pool: GpuPool | None = None) -> list[SubmissionResult]:
+    """Grade many submissions with `jobs` in parallel; results keep the input order.
+
+    GPU assignments get one device per job from a pool (see sandbox.gpu);
+    raises SandboxError before grading anything when a required GPU is absent.
+    """
+    if gpu_pool is None and topic.manifest.gpu != "none":
+        inventory = detect_gpus() if gpu_inventory is None else gpu_inventory
+        devices = plan_devices(topic.manifest.gpu, gpus, inventory, topic.id)
+        gpu_pool = GpuPool(devices) if devices else None
     names: dict[str, int] = {}
     planned = []
     for src in sources:
@@ -147,15 +172,20 @@ def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: s
 
     def one(item: tuple[Path, str]) -> SubmissionResult:
         src, name = item
+        device = gpu_pool.acquire() if gpu_pool is not None else None
         try:
             result = grade_submission(topic=topic, source=src, out_dir=out_root / topic.id / name,
-                                      sandbox=sandbox, suite=suite, name=name)
+                                      sandbox=sandbox, suite=suite, name=name,
+                                      gpu=device.index if device is not None else None)
         except Exception as exc:  # a grader bug must not lose the rest of the batch
             result = error_result(topic.id, name, f"Grader failure: {type(exc).__name__}: {exc}")
             try:
                 write_results(result, out_root / topic.id / name)
             except OSError:
                 pass
+        finally:
+            if device is not None:
+                gpu_pool.release(device)
         if on_done is not None:
             on_done(result)
         return result

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     student_id TEXT NOT NULL REFERENCES students(id),
     assignment_id TEXT NOT NULL REFERENCES assignments(id),
     content_hash TEXT NOT NULL,
-    submitted_at TEXT,                             -- ISO 8601 UTC; NULL when the layout does not say
+    submitted_at TEXT,                             -- ISO 8601 UTC, NULL when the layout does not say
     received_at TEXT NOT NULL,
     source TEXT NOT NULL DEFAULT '',
     layout TEXT NOT NULL DEFAULT '',

@@ -36,6 +36,7 @@ class Settings:
     submission: Path | None
     sandbox: str
     results: Path | None
+    gpu: str | None = None
     sessions: dict = field(default_factory=dict)  # assignment dir -> session
     manifests: dict = field(default_factory=dict)  # assignment dir -> Manifest
     records: list = field(default_factory=list)
@@ -68,6 +69,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where student code runs (inprocess is for benchmarks only: no isolation)")
     group.addoption("--llmkit-results", default=None,
                     help="append per-test results as JSON lines to this file")
+    group.addoption("--llmkit-gpu", default=None,
+                    help="GPU device index given to the worker (set by the grader's GPU pool)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
         submission=Path(sub).resolve() if sub else None,
         sandbox=config.getoption("--llmkit-sandbox"),
         results=Path(results) if results else None,
+        gpu=config.getoption("--llmkit-gpu"),
     )
 
 
@@ -139,8 +143,10 @@ def _session(settings: Settings, folder: Path, manifest: Manifest):
                 submission_dir=submission,
                 modules=manifest.modules,
                 limits=Limits(memory_mb=manifest.limits.memory_mb),
+                gpu_device=settings.gpu,
             )
-            settings.sessions[folder] = WorkerSession(get_sandbox(settings.sandbox), spec)
+            sandbox = get_sandbox(settings.sandbox, gpu=settings.gpu is not None)
+            settings.sessions[folder] = WorkerSession(sandbox, spec)
     return settings.sessions[folder]
 
 
@@ -174,6 +180,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     state = item.stash.setdefault(RECORD, {})
     if report.when == "call" or (report.when == "setup" and not report.passed):
         state["phase_report"] = (report.outcome, call.excinfo, call.duration)
+        state["phase"] = report.when
     if report.when == "teardown":
         _finish(item, report, state)
     return report
@@ -199,10 +206,14 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
             category = "error"
         elif isinstance(excinfo.value, StudentError):
             category = excinfo.value.category
+        elif state.get("phase") == "setup":
+            category = "setup"  # a fixture of the test failed: not the student's doing
         elif isinstance(excinfo.value, AssertionError):
             category = "wrong"
         else:
             category = "error"
+        if category in ("wrong", "error") and _import_failed(settings, item):
+            category = "import"  # e.g. pytest.raises(StudentError) met an import error instead
     if visibility == "hidden":
         output = hidden_feedback(_doc(item), status, category, excinfo)
     else:
@@ -213,6 +224,12 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
     )
     settings.records.append(record)
     _write(settings, {"kind": "result", **record.to_json()})
+
+
+def _import_failed(settings: Settings, item: pytest.Item) -> bool:
+    folder = find_assignment_dir(Path(str(item.path)).parent)
+    session = settings.sessions.get(folder)
+    return bool(session is not None and getattr(session, "import_errors", None))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -18,6 +18,8 @@ CATEGORY_TEXT = {
     "error": "the test could not use your result",
     "skipped": "not run",
     "missing": "no result (the grading session ended before this test finished)",
+    "setup": "the test could not be set up (not caused by your code; tell your instructor)",
+    "import": "your submission could not be imported",
 }
 
 
@@ -32,7 +34,7 @@ class TestRecord:
     points: float
     score: float
     status: str  # passed | failed
-    category: str  # ok | wrong | exception | import | not_found | not_data | timeout | crash | protocol | error | missing
+    category: str  # ok | wrong | exception | import | not_found | not_data | timeout | crash | protocol | sandbox | setup | error | missing
     visibility: str  # public | hidden
     output: str
     duration: float
@@ -55,6 +57,8 @@ def _category_line(category: str, excinfo) -> str:
 
     if excinfo is not None and isinstance(excinfo.value, StudentError):
         return excinfo.value.summary()
+    if category in ("setup", "import"):
+        return CATEGORY_TEXT[category]
     if category == "error" and excinfo is not None:
         return f"the test could not use your result ({type(excinfo.value).__name__})"
     return CATEGORY_TEXT.get(category, category)

@@ -30,7 +30,7 @@ def resolve_backend(name: str) -> str:
     return name
 
 
-def get_sandbox(name: str) -> Sandbox:
+def get_sandbox(name: str, *, gpu: bool = False) -> Sandbox:
     if name == "local":
         from autograder.sandbox.local import LocalSandbox
 
@@ -38,7 +38,7 @@ def get_sandbox(name: str) -> Sandbox:
     if name == "docker":
         from autograder.sandbox.docker import DockerSandbox
 
-        return DockerSandbox()
+        return DockerSandbox(gpu=gpu)
     raise SandboxError(f"unknown sandbox {name!r}; choose one of: {', '.join(BACKENDS)}")
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from autograder.channel import Channel
 from autograder.sandbox.base import DEFAULT_ENV, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec
-from autograder.sandbox.image import DEFAULT_IMAGE, WORKER_PYTHON, WORKER_UID, check_image
+from autograder.sandbox.image import WORKER_PYTHON, WORKER_UID, check_image, image_for
 
 LABEL = "llmkit.sandbox"
 SUBMISSION_MOUNT = "/submission"
@@ -170,9 +170,10 @@ class DockerSandbox(Sandbox):
     name = "docker"
     is_security_boundary = True
 
-    def __init__(self, image: str | None = None, *, cpus: float = 2.0, client=None, check: bool = True):
+    def __init__(self, image: str | None = None, *, gpu: bool = False, cpus: float = 2.0, client=None,
+                 check: bool = True):
         self.client = client or connect()
-        self.image_name = image or os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+        self.image_name = image or image_for(gpu)
         self.image_id = check_image(self.client, self.image_name) if check else self.image_name
         self.cpus = cpus
         self.session = uuid.uuid4().hex[:12]

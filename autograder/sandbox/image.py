@@ -52,6 +52,13 @@ def worker_hash() -> str:
     return digest.hexdigest()[:16]
 
 
+def image_for(gpu: bool) -> str:
+    """The image name to grade with: $LLMKIT_IMAGE / $LLMKIT_GPU_IMAGE or the defaults."""
+    if gpu:
+        return os.environ.get("LLMKIT_GPU_IMAGE", GPU_IMAGE)
+    return os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+
+
 def check_image(client, name: str) -> str:
     """The image id of `name`, or SandboxError if it is missing or stale."""
     import docker

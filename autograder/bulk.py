@@ -1,0 +1,318 @@
+"""Grade a whole batch into the gradebook: resumable, parallel, safe beside a second grading process.
+
+For each submission: take it in (to get its content hash), record it, skip it
+when it already has a grade under the same tests (unless `force`), claim it,
+grade it with `grade.grade_submission`, and record the grade at once. A
+grading process killed mid-batch therefore loses only the submissions in
+flight; rerunning the same command grades exactly those. A submission whose
+grading failed because of the grader (not the student) is never recorded, so
+a rerun retries it. `regrade` finds the latest submissions graded under
+other tests than the current ones and grades them again from the files the
+gradebook keeps.
+
+Nothing here prints: progress goes to an `on_event` callback (the CLI draws
+the bar), and per-submission logs go next to each results.json.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from autograder import __version__
+from autograder.batch import BatchEntry, Reconciled, load_roster, open_batch, reconcile, safe_label
+from autograder.catalog import Topic, kit_root
+from autograder.errors import GraderFailure, SubmissionError
+from autograder.grade import Suite, grade_submission
+from autograder.gradebook import Gradebook, GradebookError
+from autograder.gradebook.store import now_iso
+from autograder.intake import take_in
+from autograder.results import SubmissionResult, error_result
+from autograder.sandbox.base import DEFAULT_ENV
+
+GRADER_FAILURE = "Grader failure"
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one batch entry in this run."""
+
+    student: str
+    label: str
+    state: str  # graded | error | skipped | busy | failure | cancelled
+    result: SubmissionResult | None = None
+    note: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    topic: str
+    run_id: int | None
+    outcomes: tuple[Outcome, ...]
+    seconds: float
+    out_dir: Path
+    gradebook: Path
+    unknown: tuple[BatchEntry, ...] = ()
+    missing: tuple = ()
+    problems: tuple[str, ...] = ()
+    fatal: str = ""  # why the run stopped early (disk full, gradebook unwritable)
+
+    def count(self, state: str) -> int:
+        return sum(o.state == state for o in self.outcomes)
+
+    @property
+    def full_marks(self) -> int:
+        return sum(bool(o.result and o.result.full_marks) for o in self.outcomes)
+
+    @property
+    def grader_failed(self) -> bool:
+        return bool(self.fatal) or self.count("failure") > 0
+
+
+def tests_fingerprint(topic: Topic, suite: Suite = "all") -> tuple[str, dict[str, str]]:
+    """(hash of everything that decides a grade, per-file hashes): manifest, tests/, fixtures/, suite."""
+    base = topic.source_dir
+    files: dict[str, str] = {}
+    for rel in ("manifest.toml",):
+        if (base / rel).is_file():
+            files[rel] = hashlib.sha256((base / rel).read_bytes()).hexdigest()
+    for folder in ("tests", "fixtures"):
+        for path in sorted((base / folder).rglob("*")) if (base / folder).is_dir() else ():
+            rel = path.relative_to(base).as_posix()
+            if path.is_file() and "__pycache__" not in rel and not path.name.endswith(".pyc"):
+                if suite == "public" and "hidden" in path.relative_to(base).parts:
+                    continue
+                files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(f"suite={suite}\n".encode())
+    for rel in sorted(files):
+        digest.update(f"{rel}\0{files[rel]}\n".encode())
+    return digest.hexdigest(), files
+
+
+def default_gradebook(root: Path | None = None) -> Path:
+    """`.llmkit/gradebook/<term>.sqlite` under the kit root (one file per term)."""
+    from autograder.course import COURSE_FILE, load_course
+
+    root = root or kit_root()
+    term = "default"
+    if (root / COURSE_FILE).is_file():
+        term = load_course(root / COURSE_FILE).term
+    return root / ".llmkit" / "gradebook" / f"{term}.sqlite"
+
+
+def _check_writable(folder: Path) -> None:
+    probe = folder / f".llmkit-write-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"x" * 4096)
+        probe.unlink()
+    except OSError as exc:
+        raise GraderFailure(f"results folder {folder} is not writable ({exc.strerror or exc}); free disk space, "
+                            "fix its permissions or choose another --out; nothing was graded or recorded") from None
+
+
+def _intake(entry: BatchEntry, topic: Topic, scratch: Path) -> tuple[str, dict[str, bytes] | None]:
+    """(content hash, taken-in files) of one entry; a refused archive hashes its raw bytes."""
+    dest = scratch / "intake"
+    try:
+        intake = take_in(entry.source, topic.manifest.submission.files, dest)
+        return intake.content_hash, {name: (dest / name).read_bytes() for name in intake.files}
+    except SubmissionError:
+        digest = hashlib.sha256(b"refused\0")
+        if entry.source.is_file():
+            digest.update(entry.source.read_bytes())
+        return digest.hexdigest(), None
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def _log(folder: Path, lines: list[str]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "llmkit.log", "a", encoding="utf-8") as fh:
+            fh.write("".join(f"{now_iso()} {line}\n" for line in lines))
+    except OSError:
+        pass  # the log is a convenience; a full disk is reported through the results instead
+
+
+def _unique_labels(entries: list[BatchEntry]) -> list[str]:
+    seen: dict[str, int] = {}
+    labels = []
+    for e in entries:
+        seen[e.label] = seen.get(e.label, 0) + 1
+        labels.append(e.label if seen[e.label] == 1 else f"{e.label}-{seen[e.label]}")
+    return labels
+
+
+def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebook, out_root: Path,
+                  sandbox: str = "local", jobs: int | None = None, suite: Suite = "all", force: bool = False,
+                  command: str = "grade", on_event: Callable[[str, Outcome | None, int], None] | None = None,
+                  ) -> tuple[int, tuple[Outcome, ...], str]:
+    """Grade `entries` into `gradebook`; return (run id, outcomes in input order, fatal message or "")."""
+    jobs = jobs or os.cpu_count() or 1
+    out_dir = out_root / topic.id
+    _check_writable(out_dir)
+    tests_hash, test_files = tests_fingerprint(topic, suite)
+    gradebook.upsert_assignment(topic.id, title=topic.manifest.title, tests_hash=tests_hash, test_files=test_files)
+    run_id = gradebook.start_run(assignment_id=topic.id, tests_hash=tests_hash, command=command,
+                                 kit_version=__version__, sandbox=sandbox, jobs=jobs,
+                                 seeds={"PYTHONHASHSEED": DEFAULT_ENV["PYTHONHASHSEED"]})
+    stop = threading.Event()
+    fatal: list[str] = []
+    labels = _unique_labels(entries)
+    if on_event:
+        on_event("start", None, len(entries))
+
+    def one(entry: BatchEntry, label: str) -> Outcome:
+        if stop.is_set():
+            return Outcome(entry.student_id, label, "cancelled", note="not graded: the run stopped early")
+        folder = out_dir / label
+        scratch = Path(tempfile.mkdtemp(prefix="llmkit-bulk-"))
+        started, clock = now_iso(), time.monotonic()
+        try:
+            content_hash, files = _intake(entry, topic, scratch)
+            sub_id = gradebook.add_submission(
+                student_id=entry.student_id, assignment_id=topic.id, content_hash=content_hash,
+                submitted_at=entry.submitted_at, source=str(entry.source), layout=entry.layout,
+                late_flag=entry.late_flag, files=files, name=entry.name, email=entry.email)
+            if not force and gradebook.is_graded(sub_id, tests_hash):
+                return Outcome(entry.student_id, label, "skipped", note="already graded with these tests")
+            if not gradebook.claim(sub_id, tests_hash, run_id):
+                return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
+            try:
+                result = grade_submission(topic=topic, source=entry.source, out_dir=folder, sandbox=sandbox,
+                                          suite=suite, name=label)
+            except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
+                if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
+                    stop.set()
+                    fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
+                                 "and rerun the same command: finished grades are kept")
+                result = error_result(topic.id, label, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
+            seconds = time.monotonic() - clock
+            if result.status == "error" and result.message.startswith(GRADER_FAILURE):
+                gradebook.release(sub_id, tests_hash, run_id)
+                _log(folder, [f"run {run_id}: grader failure, not recorded: {result.message}"])
+                return Outcome(entry.student_id, label, "failure", result, note=result.message, seconds=seconds)
+            gradebook.record(run_id=run_id, submission_id=sub_id, tests_hash=tests_hash, result=result,
+                             started_at=started, finished_at=now_iso())
+            _log(folder, [f"run {run_id}: student {entry.student_id} submission {content_hash[:12]} "
+                          f"tests {tests_hash[:12]}: {result.status} {result.score:g}/{result.max_score:g} "
+                          f"in {seconds:.1f} s"])
+            return Outcome(entry.student_id, label, result.status, result, seconds=seconds)
+        except GradebookError as exc:
+            stop.set()
+            fatal.append(str(exc))
+            return Outcome(entry.student_id, label, "failure", note=str(exc))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    outcomes: list[Outcome | None] = [None] * len(entries)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(one, e, lab): i for i, (e, lab) in enumerate(zip(entries, labels))}
+        for fut in as_completed(futures):
+            outcome = fut.result()
+            outcomes[futures[fut]] = outcome
+            if on_event:
+                on_event("done", outcome, len(entries))
+    return run_id, tuple(outcomes), (fatal[0] if fatal else "")
+
+
+def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], seconds: float, fatal: str) -> str:
+    counts = {s: sum(o.state == s for o in outcomes) for s in ("graded", "error", "skipped", "busy", "failure", "cancelled")}
+    status = "failed" if fatal or counts["failure"] else "finished"
+    try:
+        gradebook.finish_run(run_id, status=status, seconds=seconds, counts=counts, message=fatal)
+    except GradebookError as exc:
+        return fatal or str(exc)
+    return fatal
+
+
+def bulk_grade(*, topic: Topic, batch: Path, gradebook: Path | None = None, out: Path = Path("graded"),
+               roster: Path | None = None, layout: str = "auto", jobs: int | None = None, sandbox: str = "local",
+               suite: Suite = "all", force: bool = False,
+               on_event: Callable[[str, Outcome | None, int], None] | None = None) -> BulkReport:
+    """Grade every submission of `batch` (a Canvas, Gradescope or plain folder/zip) into the gradebook."""
+    gradebook = gradebook or default_gradebook()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="llmkit-batch-") as work:
+        found = open_batch(batch, Path(work), layout=layout)
+        students = load_roster(roster) if roster else None
+        matched: Reconciled = reconcile(found, students)
+        with Gradebook(gradebook) as book:
+            if students:
+                book.upsert_students(students)
+            run_id, outcomes, fatal = grade_entries(topic=topic, entries=list(matched.entries), gradebook=book,
+                                                    out_root=out, sandbox=sandbox, jobs=jobs, suite=suite,
+                                                    force=force, on_event=on_event)
+            seconds = time.monotonic() - started
+            fatal = _finish(book, run_id, outcomes, seconds, fatal)
+    return BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds, out_dir=out / topic.id,
+                      gradebook=gradebook, unknown=matched.unknown, missing=matched.missing,
+                      problems=found.problems + matched.duplicates, fatal=fatal)
+
+
+@dataclass(frozen=True)
+class RegradePlan:
+    changed_files: tuple[str, ...]  # test files added, removed or changed since the last run
+    stale: tuple = ()  # GradeRow of latest submissions graded under other tests (or never)
+    unavailable: tuple[str, ...] = field(default=())  # students whose files the gradebook does not keep
+
+
+def plan_regrade(*, topic: Topic, book: Gradebook, suite: Suite = "all", force: bool = False) -> RegradePlan:
+    tests_hash, files = tests_fingerprint(topic, suite)
+    known = book.assignment(topic.id)
+    old = json.loads(known["test_files"]) if known else {}
+    changed = tuple(sorted(f for f in set(old) | set(files) if old.get(f) != files.get(f)))
+    rows = [r for r in book.current(topic.id) if force or r.tests_hash != tests_hash]
+    stale, unavailable = [], []
+    for row in rows:
+        if book.files(row.content_hash) is None and not Path(book.submission(row.submission_id).source).exists():
+            unavailable.append(row.student_id)
+        else:
+            stale.append(row)
+    return RegradePlan(changed_files=changed, stale=tuple(stale), unavailable=tuple(unavailable))
+
+
+def regrade(*, topic: Topic, gradebook: Path | None = None, out: Path = Path("graded"), jobs: int | None = None,
+            sandbox: str = "local", suite: Suite = "all", force: bool = False, dry_run: bool = False,
+            on_event: Callable[[str, Outcome | None, int], None] | None = None) -> tuple[RegradePlan, BulkReport | None]:
+    """Grade again each student's latest submission of `topic` whose grade used other tests (all with `force`)."""
+    gradebook = gradebook or default_gradebook()
+    started = time.monotonic()
+    with Gradebook(gradebook) as book:
+        plan = plan_regrade(topic=topic, book=book, suite=suite, force=force)
+        if dry_run or not plan.stale:
+            return plan, None
+        with tempfile.TemporaryDirectory(prefix="llmkit-regrade-") as work:
+            entries = []
+            for row in plan.stale:
+                sub = book.submission(row.submission_id)
+                files = book.files(row.content_hash)
+                source = Path(sub.source)
+                if files is not None:
+                    source = Path(work) / row.student_id
+                    source.mkdir(parents=True)
+                    for name, data in files.items():
+                        (source / name).write_bytes(data)
+                entries.append(BatchEntry(key=row.student_id, student=row.student_id, source=source,
+                                          label=safe_label(row.student_id), layout="regrade", submitted_at=sub.submitted_at,
+                                          late_flag=sub.late_flag))
+            run_id, outcomes, fatal = grade_entries(topic=topic, entries=entries, gradebook=book, out_root=out,
+                                                    sandbox=sandbox, jobs=jobs, suite=suite, force=True,
+                                                    command="regrade", on_event=on_event)
+            seconds = time.monotonic() - started
+            fatal = _finish(book, run_id, outcomes, seconds, fatal)
+    return plan, BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds,
+                            out_dir=out / topic.id, gradebook=gradebook, fatal=fatal)

@@ -1,0 +1,95 @@
+"""Numbers for the staff report: score distribution, pass rate per test, runtimes, error categories.
+
+Pure: gradebook rows and per-test records in, a frozen summary out.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
+
+LABELS = {**CATEGORY_TEXT, "exception": "raised an exception", "import": "could not be imported",
+          "not_found": "function or class not found", "not_data": "returned something that is not data",
+          "timeout": "ran out of time", "crash": "the worker crashed", "protocol": "garbled answer",
+          "wrong": "wrong result", "error": "the test could not use the result"}
+
+
+@dataclass(frozen=True)
+class TestStat:
+    test_id: str
+    name: str
+    visibility: str
+    points: float
+    attempts: int
+    passed: int
+    mean_score: float
+
+    @property
+    def pass_rate(self) -> float:
+        return self.passed / self.attempts if self.attempts else 0.0
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    topic: str
+    title: str
+    submissions: int
+    graded: int
+    errors: int
+    ungraded: int
+    full_marks: int
+    max_score: float
+    mean_percent: float
+    median_percent: float
+    percents: tuple[float, ...]
+    runtimes: tuple[float, ...]
+    tests: tuple[TestStat, ...]  # most failed first
+    categories: tuple[tuple[str, int], ...]  # failing-test categories, most frequent first
+    error_kinds: tuple[tuple[str, int], ...]  # why submissions could not be graded at all
+
+
+def error_kind(message: str) -> str:
+    """A short, student-independent label for a submission-level error message."""
+    first = (message.splitlines() or [""])[0]
+    if first.startswith("Submission refused"):
+        text = first.split(":", 2)[-1]
+        text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", text)
+        return "refused:" + text.split(";")[0]
+    return first.split(":")[0] or "unknown"
+
+
+def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestRecord]]) -> StaffSummary:
+    graded = [r for r in rows if r.status == "graded"]
+    maximum = max((r.max_score for r in rows), default=0.0)
+    percents = tuple(100.0 * r.score / maximum if maximum else 0.0 for r in rows if r.status in ("graded", "error"))
+    stats: dict[str, dict] = {}
+    categories: dict[str, int] = {}
+    for r in graded:
+        for t in tests_of.get(r.grade_id, []):
+            s = stats.setdefault(t.id, {"name": t.name, "visibility": t.visibility, "points": t.points,
+                                        "attempts": 0, "passed": 0, "score": 0.0})
+            s["attempts"] += 1
+            s["passed"] += t.status == "passed"
+            s["score"] += t.score
+            if t.status != "passed":
+                label = LABELS.get(t.category, t.category)
+                categories[label] = categories.get(label, 0) + 1
+    tests = sorted((TestStat(test_id=k, name=v["name"], visibility=v["visibility"], points=v["points"],
+                             attempts=v["attempts"], passed=v["passed"], mean_score=v["score"] / v["attempts"])
+                    for k, v in stats.items()), key=lambda s: (s.pass_rate, s.test_id))
+    kinds: dict[str, int] = {}
+    for r in rows:
+        if r.status == "error":
+            kinds[error_kind(r.message)] = kinds.get(error_kind(r.message), 0) + 1
+    return StaffSummary(
+        topic=topic, title=title, submissions=len(rows), graded=len(graded),
+        errors=sum(r.status == "error" for r in rows), ungraded=sum(r.status == "ungraded" for r in rows),
+        full_marks=sum(r.status == "graded" and maximum > 0 and abs(r.score - maximum) < 1e-9 for r in rows),
+        max_score=maximum, mean_percent=statistics.fmean(percents) if percents else 0.0,
+        median_percent=statistics.median(percents) if percents else 0.0, percents=percents,
+        runtimes=tuple(r.execution_time for r in graded), tests=tuple(tests),
+        categories=tuple(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
+        error_kinds=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))))

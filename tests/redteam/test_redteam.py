@@ -1,0 +1,149 @@
+"""Each attack of attacks.py, graded through the Docker backend, then checked by a post-run oracle.
+
+The oracle, after every attack: the host canary file is unchanged and nothing
+was written next to it; no llmkit container is left; no worker process is left
+on the host; host disk and memory moved by less than a bound; the grading took
+no longer than its limits plus a grace; and an honest submission graded right
+after still gets full marks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import shutil
+import socket
+import stat
+import subprocess
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.catalog import resolve
+from autograder.grade import grade_submission
+from attacks import ATTACKS, FULL, HONEST, Attack
+
+SCENARIO_ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "kit"
+GRACE_SECONDS = 45
+DISK_BOUND = 300 * 1024 * 1024
+MEMORY_BOUND_KB = 1024 * 1024
+
+
+def _mem_available_kb() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _worker_processes() -> list[str]:
+    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    # containers' workers only (--stdio); local workers of other runs on this machine are not ours
+    return [line for line in out.splitlines() if "autograder.worker" in line and "--stdio" in line]
+
+
+class Listener(threading.Thread):
+    """A TCP listener on the host's loopback that records any connection."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+
+    def run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                pass
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory, docker_ready):
+    folder = tmp_path_factory.mktemp("host")
+    canary = folder / "hidden-answers.txt"
+    canary.write_text(f"SECRET_ANSWER={secrets.token_hex(16)}\n")
+    listener = Listener()
+    listener.start()
+    yield {"canary": canary, "digest": hashlib.sha256(canary.read_bytes()).hexdigest(),
+           "listener": listener, "host_file": folder / "results.json", "client": docker_ready,
+           "topic": resolve("90-calc", root=SCENARIO_ROOT), "folder": folder}
+    listener.stop = True
+
+
+def _submission(attack: Attack, host: dict, dest: Path) -> Path:
+    values = {"CANARY": str(host["canary"]), "PORT": str(host["listener"].port), "HOST_FILE": str(host["host_file"])}
+    if attack.archive is not None:
+        path = dest / f"{attack.name}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data, kind in attack.archive:
+                info = zipfile.ZipInfo(name)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = ((stat.S_IFLNK | 0o777) if kind == "symlink" else (stat.S_IFREG | 0o644)) << 16
+                zf.writestr(info, data)
+        return path
+    folder = dest / attack.name
+    folder.mkdir()
+    (folder / "calc.py").write_text(attack.source(**values))
+    for name, text in attack.extra_files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_attack_is_contained(attack: Attack, host, tmp_path):
+    client = host["client"]
+    disk_before = shutil.disk_usage("/").used
+    mem_before = _mem_available_kb()
+    started = time.monotonic()
+    result = grade_submission(topic=host["topic"], source=_submission(attack, host, tmp_path),
+                              out_dir=tmp_path / "out", sandbox="docker", name=attack.name)
+    elapsed = time.monotonic() - started
+
+    # the verdict
+    assert result.status == attack.expected_status, result.message
+    if attack.expected_score is not None:
+        failing = {t.name: t.category for t in result.tests if t.status != "passed"}
+        if attack.at_most:
+            assert result.score <= attack.expected_score, failing
+        else:
+            assert result.score == attack.expected_score, failing
+    if attack.expected_words:
+        assert attack.expected_words in result.message
+
+    # the post-run oracle
+    assert hashlib.sha256(host["canary"].read_bytes()).hexdigest() == host["digest"]
+    assert not host["host_file"].exists() and not Path(str(host["host_file"]) + ".pwned").exists()
+    assert host["listener"].connections == 0
+    assert client.containers.list(all=True, filters={"label": "llmkit.sandbox=1"}) == []
+    assert _worker_processes() == []
+    assert shutil.disk_usage("/").used - disk_before < DISK_BOUND
+    assert mem_before - _mem_available_kb() < MEMORY_BOUND_KB
+    limit = len(result.tests) * host["topic"].manifest.limits.test_seconds
+    assert elapsed < limit + GRACE_SECONDS
+
+    honest_dir = tmp_path / "honest"
+    honest_dir.mkdir()
+    (honest_dir / "calc.py").write_text(HONEST)
+    honest = grade_submission(topic=host["topic"], source=honest_dir, out_dir=tmp_path / "honest-out",
+                              sandbox="docker", name="honest")
+    assert honest.score == FULL, [t.output for t in honest.tests if t.status != "passed"]
+
+
+def test_the_suite_covers_the_required_attacks():
+    names = {a.name for a in ATTACKS}
+    assert len(names) == len(ATTACKS) >= 30
+    readme = (Path(__file__).parent / "README.md").read_text()
+    assert all(f"`{name}`" in readme for name in names), "document every attack in tests/redteam/README.md"

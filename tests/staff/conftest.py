@@ -1,0 +1,38 @@
+"""Fixtures for the staff tests: the scenario kit and a CLI with the staff commands registered."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from staff_helpers import KIT
+
+
+@pytest.fixture
+def kit_env(monkeypatch):
+    """LLMKIT_ROOT points at the scenario kit (90-calc)."""
+    monkeypatch.setenv("LLMKIT_ROOT", str(KIT))
+    return KIT
+
+
+@pytest.fixture(scope="session")
+def topic():
+    from autograder.catalog import resolve
+
+    return resolve("90-calc", root=KIT)
+
+
+@pytest.fixture
+def cli(kit_env):
+    """Invoke `llmkit ...` with the staff commands registered; returns click's Result."""
+    from autograder.cli import main
+    from autograder.staff_cli import register
+
+    if "bulk" not in main.commands:
+        register(main)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+

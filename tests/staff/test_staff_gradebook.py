@@ -1,0 +1,140 @@
+"""The SQLite gradebook: idempotent writes, claims, two writers at once, a full disk."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from autograder.gradebook import Gradebook, GradebookError
+from autograder.gradebook import schema
+from autograder.harness.scoring import TestRecord
+from autograder.results import SubmissionResult
+
+
+def _result(score: float, n_tests: int = 3) -> SubmissionResult:
+    tests = tuple(TestRecord(id=f"tests/public/test_x.py::test_{i}", name=f"test_{i}", points=1.0,
+                             score=1.0 if i < score else 0.0, status="passed" if i < score else "failed",
+                             category="ok" if i < score else "wrong", visibility="public", output="Checks: x",
+                             duration=0.01) for i in range(n_tests))
+    return SubmissionResult(topic="90-calc", submission="s", status="graded", score=float(score),
+                            max_score=float(n_tests), tests=tests)
+
+
+def _submission(book: Gradebook, student: str, content: str = "h1") -> int:
+    return book.add_submission(student_id=student, assignment_id="90-calc", content_hash=content,
+                               submitted_at=datetime(2027, 2, 1, tzinfo=timezone.utc), source="/x", layout="plain",
+                               files={"calc.py": b"x = 1\n"})
+
+
+def _setup(book: Gradebook) -> int:
+    book.upsert_assignment("90-calc", title="Calc", tests_hash="t1", test_files={})
+    return book.start_run(assignment_id="90-calc", tests_hash="t1", command="grade", kit_version="0", sandbox="local", jobs=1)
+
+
+def test_same_submission_twice_is_one_row_with_the_earliest_time(tmp_path):
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        _setup(book)
+        first = _submission(book, "s1")
+        again = book.add_submission(student_id="s1", assignment_id="90-calc", content_hash="h1",
+                                    submitted_at=datetime(2027, 2, 5, tzinfo=timezone.utc), source="/y", layout="plain")
+        assert first == again
+        assert book.submission(first).submitted_at == datetime(2027, 2, 1, tzinfo=timezone.utc)
+        assert book.files("h1") == {"calc.py": b"x = 1\n"}
+
+
+def test_recording_a_grade_again_replaces_it(tmp_path):
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        run = _setup(book)
+        sub = _submission(book, "s1")
+        book.record(run_id=run, submission_id=sub, tests_hash="t1", result=_result(1), started_at="a", finished_at="b")
+        book.record(run_id=run, submission_id=sub, tests_hash="t1", result=_result(3), started_at="a", finished_at="c")
+        assert book.counts()["grades"] == 1 and book.counts()["test_results"] == 3
+        (row,) = book.current("90-calc")
+        assert row.score == 3 and book.is_graded(sub, "t1") and not book.is_graded(sub, "t2")
+
+
+def test_latest_submission_counts(tmp_path):
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        run = _setup(book)
+        old = _submission(book, "s1", "old")
+        new = book.add_submission(student_id="s1", assignment_id="90-calc", content_hash="new",
+                                  submitted_at=datetime(2027, 2, 2, tzinfo=timezone.utc), source="/x", layout="plain")
+        for sub, score in ((old, 3), (new, 1)):
+            book.record(run_id=run, submission_id=sub, tests_hash="t1", result=_result(score), started_at="a", finished_at="b")
+        (row,) = book.current("90-calc")
+        assert (row.submission_id, row.score) == (new, 1)
+
+
+def test_claim_of_a_killed_run_is_taken_over(tmp_path):
+    with Gradebook(tmp_path / "gb.sqlite") as book:
+        mine = _setup(book)
+        other = book.start_run(assignment_id="90-calc", tests_hash="t1", command="grade", kit_version="0",
+                               sandbox="local", jobs=1)
+        sub = _submission(book, "s1")
+        assert book.claim(sub, "t1", other)
+        assert not book.claim(sub, "t1", mine)  # the other run is alive (it is this process)
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        with sqlite3.connect(book.path) as con:
+            con.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, other))
+        assert book.claim(sub, "t1", mine)
+        book.start_run(assignment_id="90-calc", tests_hash="t1", command="grade", kit_version="0", sandbox="local", jobs=1)
+        assert {r["id"]: r["status"] for r in book.runs()}[other] == "interrupted"
+
+
+def _writer(path: str, offset: int) -> None:
+    with Gradebook(Path(path)) as book:
+        run = book.start_run(assignment_id="90-calc", tests_hash="t1", command="grade", kit_version="0",
+                             sandbox="local", jobs=1)
+        for i in range(40):
+            n = (i + offset) % 40
+            sub = _submission(book, f"s{n:02d}")
+            book.record(run_id=run, submission_id=sub, tests_hash="t1", result=_result(n % 4),
+                        started_at="a", finished_at="b")
+
+
+def test_two_processes_writing_at_once_leave_no_duplicates(tmp_path):
+    """Two writers record the same 40 submissions in opposite orders: one row each, file intact."""
+    path = tmp_path / "gb.sqlite"
+    with Gradebook(path) as book:
+        book.upsert_assignment("90-calc", title="Calc", tests_hash="t1", test_files={})
+    procs = [multiprocessing.get_context("fork").Process(target=_writer, args=(str(path), off)) for off in (0, 20)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with Gradebook(path) as book:
+        counts = book.counts()
+        assert (counts["submissions"], counts["grades"], counts["test_results"]) == (40, 40, 120)
+        assert book.integrity() == "ok"
+
+
+def test_full_disk_gives_a_clear_error_and_keeps_what_was_recorded(tmp_path, monkeypatch):
+    """SQLite's page limit stands in for a full disk: the failed write rolls back, earlier grades stay."""
+    path = tmp_path / "gb.sqlite"
+    with Gradebook(path) as book:
+        run = _setup(book)
+        sub = _submission(book, "s0")
+        book.record(run_id=run, submission_id=sub, tests_hash="t1", result=_result(2), started_at="a", finished_at="b")
+        pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+    monkeypatch.setattr(schema, "PRAGMAS", [*schema.PRAGMAS, f"PRAGMA max_page_count = {pages + 2}"])
+    from autograder.gradebook import store
+
+    monkeypatch.setattr(store, "PRAGMAS", schema.PRAGMAS)
+    with Gradebook(path) as book:
+        with pytest.raises(GradebookError) as info:
+            for i in range(200):
+                sub = _submission(book, f"s{i + 1}", content=f"h{i}" * 200)
+                book.record(run_id=run, submission_id=sub, tests_hash="t1", result=_result(3, n_tests=50),
+                            started_at="a", finished_at="b")
+        assert "full" in str(info.value) and "free disk space" in str(info.value) and str(path) in str(info.value)
+    with Gradebook(path) as book:
+        assert book.integrity() == "ok"
+        grades = book.counts()["grades"]
+        assert book.counts()["test_results"] == 3 + 50 * (grades - 1)  # every grade complete, none half-written
