@@ -187,9 +187,10 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
                 student_id=entry.student_id, assignment_id=topic.id, content_hash=content_hash,
                 submitted_at=entry.submitted_at, source=str(entry.source), layout=entry.layout,
                 late_flag=entry.late_flag, files=files, name=entry.name, email=entry.email)
-            if not force and gradebook.is_graded(sub_id, tests_hash):
+            claim = gradebook.claim(sub_id, tests_hash, run_id, force=force)
+            if claim == "graded":
                 return Outcome(entry.student_id, label, "skipped", note="already graded with these tests")
-            if not gradebook.claim(sub_id, tests_hash, run_id):
+            if claim == "busy":
                 return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
             try:
                 result = grade_submission(topic=topic, source=entry.source, out_dir=folder, sandbox=sandbox,

@@ -229,13 +229,22 @@ def _topics(topic: str | None, all_: bool) -> list[Topic]:
 @main.command()
 @click.argument("topic", required=False)
 @click.option("--all", "all_", is_flag=True, help="Validate every assignment.")
+@click.option("--mutants", is_flag=True,
+              help="Run the mutation audit instead: grade mutants of the reference with the hidden suite and "
+                   "report the share killed (target 85%) and every survivor.")
+@click.option("--max-mutants", type=click.IntRange(1), default=None,
+              help="Audit a seeded random sample of at most this many mutants per assignment.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel mutants (default: cores).")
 @_sandbox_option("local")
-def validate(topic: str | None, all_: bool, sandbox: str) -> None:
+def validate(topic: str | None, all_: bool, mutants: bool, max_mutants: int | None, jobs: int | None,
+             sandbox: str) -> None:
     """Check TOPIC: reference full marks, starter zero, identical reruns, time budget, clean release."""
     from autograder.validate import validate_topic
 
     failed = False
     sandbox = resolve_backend(sandbox)
+    if mutants:
+        sys.exit(_mutation_audit(_topics(topic, all_), sandbox, max_mutants, jobs or os.cpu_count() or 1))
     for t in _topics(topic, all_):
         report = validate_topic(t, sandbox=sandbox)
         table = Table(title=f"validate {t.id}")
@@ -252,6 +261,27 @@ def validate(topic: str | None, all_: bool, sandbox: str) -> None:
                           f"suite {figs.get('suite_seconds', 0):.1f} s", highlight=False)
         failed |= not report.ok
     sys.exit(1 if failed else 0)
+
+
+def _mutation_audit(topics: list[Topic], sandbox: str, max_mutants: int | None, jobs: int) -> int:
+    from autograder.audit import TARGET, audit_topic
+
+    summary = Table(title="mutation audit (hidden suites)")
+    for col in ("topic", "mutants", "killed", "survived", "equivalent", "score", "time (s)"):
+        summary.add_column(col)
+    failed = False
+    for t in topics:
+        console.print(f"auditing {t.id} ...", highlight=False)
+        report = audit_topic(t, sandbox=sandbox, jobs=jobs, max_mutants=max_mutants)
+        for m in report.survived:
+            console.print(f"  survived  {m.key}", highlight=False, markup=False)
+        sampled = f"{report.total} of {report.sampled_from}" if report.total < report.sampled_from - len(report.equivalent) else str(report.total)
+        summary.add_row(t.id, sampled, str(len(report.killed)), str(len(report.survived)), str(len(report.equivalent)),
+                        f"[{'green' if report.meets_target else 'red'}]{report.score:.1%}[/]", f"{report.seconds:.0f}")
+        failed |= not report.meets_target
+    console.print(summary)
+    console.print(f"target: at least {TARGET:.0%} of mutants killed", highlight=False)
+    return 1 if failed else 0
 
 
 @main.command()

@@ -28,7 +28,7 @@ from autograder.sandbox import SandboxError
 from autograder.sandbox.gpu import Gpu, GpuPool, detect_gpus, plan_devices
 
 PYTEST_INI = Path(__file__).parent / "harness" / "pytest.ini"
-Suite = Literal["all", "public"]
+Suite = Literal["all", "public", "hidden"]
 
 
 def submission_name(source: Path) -> str:
@@ -39,8 +39,8 @@ def submission_name(source: Path) -> str:
 def tests_dirs(topic: Topic, suite: Suite) -> tuple[Path, list[Path]]:
     """The folder pytest runs in and the test folders for `suite`."""
     base = topic.source_dir
-    if suite == "public":
-        return base, [base / "tests" / "public"]
+    if suite in ("public", "hidden"):
+        return base, [base / "tests" / suite]
     return base, [base / "tests"]
 
 
@@ -106,7 +106,7 @@ def preflight(sandbox: str, gpu: str | None = None) -> dict:
 
 
 def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str = "local", suite: Suite = "all",
-                     name: str | None = None, gpu: str | None = None) -> SubmissionResult:
+                     name: str | None = None, gpu: str | None = None, fail_fast: bool = False) -> SubmissionResult:
     """Grade `source` (folder or zip) and write `out_dir/results.json`. Never raises for a student's fault."""
     name = name or submission_name(source)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +130,7 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         records = work / "records.jsonl"
         code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
                                   sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log",
-                                  gpu=gpu)
+                                  gpu=gpu, extra_args=("-x",) if fail_fast else ())
         note = ""
         if code is None:
             note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."

@@ -50,6 +50,19 @@ class LimitsSpec(_Frozen):
     suite_seconds: float = Field(default=90, gt=0, le=24 * 3600)
 
 
+class EquivalentMutant(_Frozen):
+    """A mutant that behaves exactly like the reference, so no test can kill it."""
+
+    file: str
+    line: int = Field(ge=1)
+    mutation: str  # as the audit prints it, e.g. "'<' -> '<='"
+    reason: str = Field(min_length=10)
+
+
+class MutantsSpec(_Frozen):
+    equivalent: tuple[EquivalentMutant, ...] = ()
+
+
 class Manifest(_Frozen):
     id: str
     title: str
@@ -59,6 +72,7 @@ class Manifest(_Frozen):
     submission: SubmissionSpec
     limits: LimitsSpec = LimitsSpec()
     hidden_visibility: Literal["hidden", "after_due_date", "after_published", "visible"] = "after_published"
+    mutants: MutantsSpec = MutantsSpec()
 
     @property
     def modules(self) -> tuple[str, ...]:

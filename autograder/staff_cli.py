@@ -88,20 +88,24 @@ def _summary(report) -> None:
         note = o.note or (r.message.splitlines()[0][:100] if r and r.message else "")
         table.add_row(o.student, o.state, score, failed, f"{o.seconds:.1f}", escape(note))
     console.print(table)
+    for o in report.outcomes:
+        if o.state == "failure":
+            err_console.print(f"[red]grader failure[/] for {escape(o.student)}: {escape(o.note)}", highlight=False,
+                              soft_wrap=True)
     console.print(f"graded {report.count('graded')}, full marks {report.full_marks}, errors {report.count('error')}, "
                   f"skipped {report.count('skipped') + report.count('busy')}, grader failures {report.count('failure')}; "
-                  f"results in {report.out_dir}", highlight=False)
+                  f"results in {report.out_dir}", highlight=False, soft_wrap=True)
 
 
 def _reconcile_notes(report) -> None:
     for entry in report.unknown:
         err_console.print(f"[yellow]unknown student:[/] {escape(entry.key)} ({escape(str(entry.source.name))}) "
-                          "is not on the roster; not graded", highlight=False)
+                          "is not on the roster; not graded", highlight=False, soft_wrap=True)
     if report.missing:
         err_console.print(f"[yellow]no submission from {len(report.missing)} roster student(s):[/] "
-                          + escape(", ".join(s.id for s in report.missing)), highlight=False)
+                          + escape(", ".join(s.id for s in report.missing)), highlight=False, soft_wrap=True)
     for note in report.problems:
-        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
 def _exit_for(report) -> None:
@@ -131,11 +135,11 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
                           "LATE" if e.late_flag else "", e.source.name)
         console.print(table)
         for e in matched.unknown:
-            console.print(f"unknown student: {e.key} ({e.name or e.source.name})", highlight=False, markup=False)
+            console.print(f"unknown student: {e.key} ({e.name or e.source.name})", highlight=False, markup=False, soft_wrap=True)
         for s in matched.missing:
-            console.print(f"no submission: {s.id} {s.name}", highlight=False, markup=False)
+            console.print(f"no submission: {s.id} {s.name}", highlight=False, markup=False, soft_wrap=True)
         for note in found.problems + matched.duplicates:
-            console.print(f"note: {note}", highlight=False, markup=False)
+            console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
 
 
 @click.command("bulk")
@@ -189,9 +193,9 @@ def regrade_cmd(topic: str, dry_run: bool, all_: bool, gradebook: Path | None, j
         plan, report = regrade(topic=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
                                dry_run=dry_run, on_event=bar)
     changed = ", ".join(plan.changed_files) or "none since the last run"
-    console.print(f"changed test files: {changed}", highlight=False, markup=False)
+    console.print(f"changed test files: {changed}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"{len(plan.stale)} submission(s) to regrade" + (": " + ", ".join(r.student_id for r in plan.stale)
-                                                                   if dry_run and plan.stale else ""), highlight=False)
+                                                                   if dry_run and plan.stale else ""), highlight=False, soft_wrap=True)
     for student in plan.unavailable:
         err_console.print(f"[yellow]cannot regrade {escape(student)}:[/] the gradebook keeps no files for the "
                           "submission and its source is gone; grade the batch again with `llmkit bulk`")
@@ -232,7 +236,7 @@ def grades_cmd(fmt: str, output: Path | None, gradebook: Path | None, course_pat
     text = canvas_csv(course, finals) if fmt == "canvas" else plain_csv(course, finals)
     if output:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}", highlight=False)
+        console.print(f"wrote {output}", highlight=False, soft_wrap=True)
     else:
         click.echo(text, nl=False)
 
@@ -277,7 +281,7 @@ def export_gradescope(topic: str, output: Path | None, sandbox: str) -> None:
     t = resolve(topic)
     path = build_autograder_zip(topic=t, dest=output or Path(f"{t.id}-gradescope-autograder.zip"), sandbox=sandbox)
     console.print(f"wrote {path}: upload it as the Gradescope autograder (it holds the hidden tests: staff only)",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 @export_group.command("nbgrader")
@@ -292,9 +296,9 @@ def export_nbgrader_cmd(topic: str, output: Path, course_id: str, strict: bool) 
     from autograder.exports.nbgrader import export_nbgrader
 
     result = export_nbgrader(topic=resolve(topic), dest=output, course_id=course_id)
-    console.print(f"wrote {result.notebook}: {len(result.tests)} tests, {result.points:g} points", highlight=False)
+    console.print(f"wrote {result.notebook}: {len(result.tests)} tests, {result.points:g} points", highlight=False, soft_wrap=True)
     for line in result.skipped:
-        err_console.print(f"[yellow]left out:[/] {escape(line)}", highlight=False)
+        err_console.print(f"[yellow]left out:[/] {escape(line)}", highlight=False, soft_wrap=True)
     sys.exit(1 if strict and result.skipped else 0)
 
 
@@ -318,7 +322,7 @@ def report_cmd(topic: str, out: Path, students: tuple[str, ...], no_staff: bool,
     course = _course(course_path) if course_path or (kit_root() / COURSE_FILE).is_file() else None
     written = write_reports(gradebook=gradebook or default_gradebook(), topic=t.id, out=out,
                             title=t.manifest.title, course=course, students=list(students) or None, staff=not no_staff)
-    console.print(f"wrote {len(written)} page(s) under {out / t.id}", highlight=False)
+    console.print(f"wrote {len(written)} page(s) under {out / t.id}", highlight=False, soft_wrap=True)
 
 
 @click.group("course")
@@ -333,7 +337,7 @@ def course_check(path: Path | None) -> None:
     course = _course(path)
     console.print(f"{path or 'course/course.toml'}: ok ({course.name} {course.term}, {len(course.assignments)} "
                   f"assignments, late policy {course.late.policy}, {len(course.extensions)} extension(s))",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 @course_group.command("init")
@@ -358,13 +362,13 @@ def course_init(term: str, source: Path | None, shift_days: int | None, first_du
     source = source or kit_root() / COURSE_FILE
     if (shift_days is None) == (first_due is None):
         raise click.UsageError("give exactly one of --shift-days N or --first-due YYYY-MM-DD")
-    written = init_term(source=source, term=term, days=shift_days, first_due=first_due and first_due.date(),
-                        name=name, output=output)
     book = gradebook or kit_root() / ".llmkit" / "gradebook" / f"{term}.sqlite"
     if book.exists():
         raise click.UsageError(f"{book} already exists; a new term starts with a fresh gradebook: pass another --gradebook")
+    written = init_term(source=source, term=term, days=shift_days, first_due=first_due and first_due.date(),
+                        name=name, output=output)
     Gradebook(book).close()
-    console.print(f"wrote {written} and an empty gradebook {book}", highlight=False)
+    console.print(f"wrote {written} and an empty gradebook {book}", highlight=False, soft_wrap=True)
 
 
 COMMANDS = (intake_cmd, bulk_cmd, regrade_cmd, grades_cmd, export_group, report_cmd, course_group)

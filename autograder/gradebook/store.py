@@ -269,9 +269,16 @@ class Gradebook:
     def runs(self) -> list[dict]:
         return self._read("SELECT * FROM runs ORDER BY id")
 
-    def claim(self, submission_id: int, tests_hash: str, run_id: int) -> bool:
-        """Take the right to grade this submission under these tests; False if a live run holds it."""
+    def claim(self, submission_id: int, tests_hash: str, run_id: int, *, force: bool = False) -> str:
+        """Take the right to grade this submission under these tests.
+
+        Returns "claimed", "graded" (a grade exists already; never with `force`) or "busy" (a live
+        run holds the claim). Checked and taken in one transaction, so two runs never both win.
+        """
         with self._writing("claim a submission") as db:
+            if not force and db.execute("SELECT 1 FROM grades WHERE submission_id = ? AND tests_hash = ?",
+                                        (submission_id, tests_hash)).fetchone():
+                return "graded"
             row = db.execute(
                 "SELECT c.run_id, r.status, r.host, r.pid FROM claims c JOIN runs r ON r.id = c.run_id "
                 "WHERE c.submission_id = ? AND c.tests_hash = ?", (submission_id, tests_hash)).fetchone()
@@ -279,11 +286,11 @@ class Gradebook:
                 _, status, host, pid = row
                 alive = status == "running" and (host != socket.gethostname() or _pid_alive(pid))
                 if alive:
-                    return False
+                    return "busy"
             db.execute("INSERT INTO claims (submission_id, tests_hash, run_id, claimed_at) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (submission_id, tests_hash) DO UPDATE SET run_id = excluded.run_id, "
                        "claimed_at = excluded.claimed_at", (submission_id, tests_hash, run_id, now_iso()))
-            return True
+            return "claimed"
 
     def release(self, submission_id: int, tests_hash: str, run_id: int) -> None:
         with self._writing("release a claim") as db:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from autograder.catalog import list_topics, resolve
-from autograder.grade import grade_batch
+from autograder.grade import grade_batch, run_suite
+from autograder.results import read_records
 from autograder.release import check_release
 from autograder.validate import validate_topic
 
@@ -32,17 +33,46 @@ def test_student_copy_is_current_and_leaks_nothing(topic_id):
     assert check_release(topic.solution_dir, ROOT / "assignments" / topic_id) == []
 
 
+def _collected_points(topic, tmp_path: Path) -> dict[str, float]:
+    """Points per visibility, as the harness collects them (markers on params and classes included)."""
+    records = tmp_path / "records.jsonl"
+    code, _ = run_suite(base=topic.solution_dir, test_paths=[topic.solution_dir / "tests"],
+                        submission=topic.solution_dir, records=records, sandbox="local", timeout=120,
+                        log=tmp_path / "collect.log", extra_args=("--collect-only",))
+    collected, _ = read_records(records)
+    assert collected is not None, (tmp_path / "collect.log").read_text()[-2000:]
+    points = {"public": 0.0, "hidden": 0.0}
+    for test in collected:
+        points[test["visibility"]] += test["points"]
+    return points
+
+
+def _table_totals(text: str) -> dict[str, float]:
+    """Rows of the handout's points table whose first cell is 'total', 'public total' or 'hidden total'."""
+    totals = {}
+    for line in text.splitlines():
+        cells = [c.strip().strip("*").strip().lower() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0] in ("total", "public total", "hidden total"):
+            numbers = [c for c in cells[1:] if re.fullmatch(r"\d+(?:\.\d+)?", c)]
+            if numbers:
+                totals[cells[0]] = float(numbers[-1])
+    return totals
+
+
 @pytest.mark.parametrize("topic_id", TOPICS)
-def test_handout_points_table_matches_the_tests(topic_id):
-    """The handout's Total row states the points the tests carry."""
+def test_handout_points_table_matches_the_tests(topic_id, tmp_path):
+    """The handout's points table states the points the tests carry."""
     topic = resolve(topic_id, ROOT)
-    text = (topic.solution_dir / "README.md").read_text(encoding="utf-8")
-    markers = 0.0
-    for path in (topic.solution_dir / "tests").rglob("test_*.py"):
-        markers += sum(float(x) for x in re.findall(r"@pytest\.mark\.points\((\d+(?:\.\d+)?)\)", path.read_text()))
-    totals = re.findall(r"\|\s*\**Total\**\s*\|(?:[^|\n]*\|)*?\s*\**(\d+(?:\.\d+)?)\**\s*\|", text)
-    assert totals, "the handout needs a points table with a '| Total | ... | N |' row"
-    assert float(totals[-1]) == markers
+    points = _collected_points(topic, tmp_path)
+    public, hidden = points["public"], points["hidden"]
+    totals = _table_totals((topic.solution_dir / "README.md").read_text(encoding="utf-8"))
+    assert totals, "the handout needs a points table with a 'Total' row (or 'Public total' and 'Hidden total')"
+    if "total" in totals:
+        assert totals["total"] == public + hidden
+    if "public total" in totals:
+        assert totals["public total"] == public
+    if "hidden total" in totals:
+        assert totals["hidden total"] == hidden
 
 
 @pytest.mark.parametrize("topic_id", TOPICS)

@@ -76,13 +76,15 @@ def test_claim_of_a_killed_run_is_taken_over(tmp_path):
         other = book.start_run(assignment_id="90-calc", tests_hash="t1", command="grade", kit_version="0",
                                sandbox="local", jobs=1)
         sub = _submission(book, "s1")
-        assert book.claim(sub, "t1", other)
-        assert not book.claim(sub, "t1", mine)  # the other run is alive (it is this process)
+        assert book.claim(sub, "t1", other) == "claimed"
+        assert book.claim(sub, "t1", mine) == "busy"  # the other run is alive (it is this process)
         dead = subprocess.Popen(["true"])
         dead.wait()
         with sqlite3.connect(book.path) as con:
             con.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, other))
-        assert book.claim(sub, "t1", mine)
+        assert book.claim(sub, "t1", mine) == "claimed"
+        book.record(run_id=mine, submission_id=sub, tests_hash="t1", result=_result(1), started_at="a", finished_at="b")
+        assert book.claim(sub, "t1", other) == "graded" and book.claim(sub, "t1", other, force=True) == "claimed"
         book.start_run(assignment_id="90-calc", tests_hash="t1", command="grade", kit_version="0", sandbox="local", jobs=1)
         assert {r["id"]: r["status"] for r in book.runs()}[other] == "interrupted"
 

@@ -1,0 +1,96 @@
+"""Mutation audit: how much of the reference's behaviour do the hidden tests pin down?
+
+Every mutant of the reference's solution regions (see `mutate`) is graded with
+the hidden suite exactly as a student is graded (same harness, same sandbox),
+stopping at the first failing test. A mutant is killed when it loses any
+point. The report lists the survivors (file, line, mutation) so an author sees
+which behaviour no test checks; mutants marked equivalent in the manifest
+(with a reason) are left out of the score.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from autograder.catalog import Topic
+from autograder.grade import grade_submission
+from autograder.mutate import Mutant, mutants
+
+TARGET = 0.85
+
+
+@dataclass
+class AuditReport:
+    topic: str
+    total: int = 0
+    killed: list[Mutant] = field(default_factory=list)
+    survived: list[Mutant] = field(default_factory=list)
+    equivalent: list[Mutant] = field(default_factory=list)
+    sampled_from: int = 0
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        judged = len(self.killed) + len(self.survived)
+        return len(self.killed) / judged if judged else 1.0
+
+    @property
+    def meets_target(self) -> bool:
+        return self.score >= TARGET
+
+
+def all_mutants(topic: Topic) -> list[Mutant]:
+    out: list[Mutant] = []
+    for name in topic.manifest.submission.files:
+        out += mutants((topic.solution_dir / name).read_text(encoding="utf-8"), name)
+    return out
+
+
+def _is_equivalent(topic: Topic, mutant: Mutant) -> bool:
+    return any(e.file == mutant.file and e.line == mutant.line and e.mutation == mutant.description
+               for e in topic.manifest.mutants.equivalent)
+
+
+def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_mutants: int | None = None,
+                seed: int = 0, on_result: Callable[[Mutant, bool], None] | None = None) -> AuditReport:
+    """Grade every mutant (or a seeded sample of `max_mutants`) with the hidden suite."""
+    import time
+
+    started = time.monotonic()
+    report = AuditReport(topic=topic.id)
+    candidates = all_mutants(topic)
+    report.sampled_from = len(candidates)
+    report.equivalent = [m for m in candidates if _is_equivalent(topic, m)]
+    candidates = [m for m in candidates if not _is_equivalent(topic, m)]
+    if max_mutants is not None and len(candidates) > max_mutants:
+        candidates = sorted(random.Random(seed).sample(candidates, max_mutants), key=lambda m: (m.file, m.line))
+    report.total = len(candidates)
+
+    def run(mutant: Mutant) -> tuple[Mutant, bool]:
+        work = Path(tempfile.mkdtemp(prefix="llmkit-mutant-"))
+        try:
+            sub = work / "submission"
+            sub.mkdir()
+            for name in topic.manifest.submission.files:
+                shutil.copyfile(topic.solution_dir / name, sub / name)
+            (sub / mutant.file).write_text(mutant.source, encoding="utf-8")
+            result = grade_submission(topic=topic, source=sub, out_dir=work / "out", sandbox=sandbox,
+                                      suite="hidden", name="mutant", fail_fast=True)
+            killed = result.status != "graded" or result.score < result.max_score
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if on_result is not None:
+            on_result(mutant, killed)
+        return mutant, killed
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for mutant, killed in pool.map(run, candidates):
+            (report.killed if killed else report.survived).append(mutant)
+    report.seconds = time.monotonic() - started
+    return report

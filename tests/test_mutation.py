@@ -1,0 +1,73 @@
+"""The mutation audit: mutants only inside solution regions, and a black-box audit of the scenario."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from autograder.audit import audit_topic
+from autograder.catalog import Topic, resolve
+from autograder.manifest import EquivalentMutant, MutantsSpec
+from autograder.mutate import mutants, solution_lines
+
+SCENARIO_ROOT = Path(__file__).parent / "scenarios" / "kit"
+
+SOURCE = '''def outside(a, b):
+    return a + b
+
+
+def f(xs, k):
+    """Doc."""
+    ### BEGIN SOLUTION
+    total = 0
+    for i in range(len(xs)):
+        if xs[i] < k and not xs[i] == 3:
+            total += xs[i] * 2
+    return max(total, -1)
+    ### END SOLUTION
+'''
+
+
+def test_only_solution_regions_are_mutated():
+    region = solution_lines(SOURCE)
+    assert region == {8, 9, 10, 11, 12}
+    found = mutants(SOURCE, "m.py")
+    assert found and all(m.line in region for m in found)
+    assert not any(m.line == 2 for m in found)
+
+
+def test_every_kind_of_mutation_is_made_and_parses():
+    found = {m.description for m in mutants(SOURCE, "m.py")}
+    for expected in ("'<' -> '<='", "'==' -> '!='", "'*' -> '/'", "'+' -> '-'", "drop 'not'", "drop '-'",
+                     "2 -> 3", "0 -> -1", "return value -> None", "swap the first two arguments of max()",
+                     "drop the statement `total += xs[i] * 2`", "'and' -> 'or'"):
+        assert expected in found, expected
+    for m in mutants(SOURCE, "m.py"):
+        ast.parse(m.source)
+
+
+def test_mutants_are_distinct():
+    sources = [m.source for m in mutants(SOURCE, "m.py")]
+    assert len(sources) == len(set(sources))
+
+
+def test_audit_of_the_scenario_lists_survivors():
+    topic = resolve("90-calc", root=SCENARIO_ROOT)
+    report = audit_topic(topic, jobs=2)
+    assert report.total == 13
+    killed = {m.key for m in report.killed}
+    # the hidden tests check add and mean only: their mutants die, the rest survive
+    assert killed == {"calc.py:9: '+' -> '-'", "calc.py:9: return value -> None",
+                      "calc.py:16: '/' -> '*'", "calc.py:16: return value -> None"}
+    assert "calc.py:39: drop the statement `self.n += 1`" in {m.key for m in report.survived}
+    assert report.score == pytest.approx(4 / 13) and not report.meets_target
+
+
+def test_equivalent_mutants_leave_the_score():
+    base = resolve("90-calc", root=SCENARIO_ROOT)
+    equivalent = tuple(EquivalentMutant(file="calc.py", line=39, mutation=d, reason="pretend this is equivalent")
+                       for d in ("1 -> 2", "1 -> 0"))
+    manifest = base.manifest.model_copy(update={"mutants": MutantsSpec(equivalent=equivalent)})
+    topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    report = audit_topic(topic, jobs=2, max_mutants=3, seed=1)
+    assert len(report.equivalent) == 2 and report.total == 3 and report.sampled_from == 13
