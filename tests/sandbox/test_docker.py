@@ -115,3 +115,18 @@ def test_a_submission_hit_by_a_sandbox_failure_is_an_error_to_regrade(tmp_path):
     )
     result = assemble("90-calc", "s", records)
     assert result.status == "error" and "grade this submission again" in result.message
+
+
+def test_leftovers_of_a_dead_grader_are_swept_at_start(docker_ready):
+    import socket
+
+    from autograder.sandbox.docker import LABEL, DockerSandbox
+    from autograder.sandbox.image import image_for
+
+    labels = {LABEL: "1", "llmkit.session": "ghost", "llmkit.host": socket.gethostname(), "llmkit.pid": "999999999"}
+    ghost = docker_ready.containers.create(image_for(gpu=False), ["sleep", "600"], labels=labels, network_mode="none")
+    sandbox = DockerSandbox()
+    try:
+        assert docker_ready.containers.list(all=True, filters={"id": ghost.id}) == []
+    finally:
+        sandbox.close()
