@@ -135,11 +135,21 @@ def _visible(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED)
 
 
+def _looks_like_batch(folder: Path) -> bool:
+    items = _visible(folder)
+    if (folder / GRADESCOPE_METADATA).exists() or any(CANVAS_NAME.match(p.name) for p in items if p.is_file()):
+        return True
+    many = sum(p.is_dir() or p.suffix.lower() == ".zip" for p in items) >= 2
+    return many and not any(p.suffix == ".py" for p in items if p.is_file())
+
+
 def _unwrap(folder: Path) -> Path:
-    """Descend through single-folder wrappers (a zip of the download folder)."""
+    """Descend through single-folder wrappers (a zip of the download folder), but not into the one
+    student folder of a one-student batch."""
     while True:
         items = _visible(folder)
-        if len(items) == 1 and items[0].is_dir() and not (folder / GRADESCOPE_METADATA).exists():
+        if (len(items) == 1 and items[0].is_dir() and not (folder / GRADESCOPE_METADATA).exists()
+                and _looks_like_batch(items[0])):
             folder = items[0]
         else:
             return folder

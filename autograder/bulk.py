@@ -37,8 +37,9 @@ from autograder.grade import Suite, grade_submission
 from autograder.gradebook import Gradebook, GradebookError
 from autograder.gradebook.store import now_iso
 from autograder.intake import take_in
-from autograder.results import SubmissionResult, error_result
+from autograder.results import GRADER_PROBLEMS, SubmissionResult, error_result
 from autograder.sandbox.base import DEFAULT_ENV
+from autograder.sandbox.gpu import GpuPool, detect_gpus, plan_devices
 
 GRADER_FAILURE = "Grader failure"
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
@@ -151,19 +152,28 @@ def _unique_labels(entries: list[BatchEntry]) -> list[str]:
     seen: dict[str, int] = {}
     labels = []
     for e in entries:
-        seen[e.label] = seen.get(e.label, 0) + 1
-        labels.append(e.label if seen[e.label] == 1 else f"{e.label}-{seen[e.label]}")
+        label = safe_label(e.student_id)  # results folders are named after the (roster) student
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label}-{seen[label]}")
     return labels
 
 
 def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebook, out_root: Path,
                   sandbox: str = "local", jobs: int | None = None, suite: Suite = "all", force: bool = False,
-                  command: str = "grade", on_event: Callable[[str, Outcome | None, int], None] | None = None,
+                  command: str = "grade", gpus: str = "auto",
+                  on_event: Callable[[str, Outcome | None, int], None] | None = None,
                   ) -> tuple[int, tuple[Outcome, ...], str]:
-    """Grade `entries` into `gradebook`; return (run id, outcomes in input order, fatal message or "")."""
+    """Grade `entries` into `gradebook`; return (run id, outcomes in input order, fatal message or "").
+
+    A GPU assignment gets one device per job from the sandbox's GPU pool (`gpus`: auto, none, 0,1).
+    """
     jobs = jobs or os.cpu_count() or 1
     out_dir = out_root / topic.id
     _check_writable(out_dir)
+    gpu_pool = None
+    if topic.manifest.gpu != "none":
+        devices = plan_devices(topic.manifest.gpu, gpus, detect_gpus(), topic.id)
+        gpu_pool = GpuPool(devices) if devices else None
     tests_hash, test_files = tests_fingerprint(topic, suite)
     gradebook.upsert_assignment(topic.id, title=topic.manifest.title, tests_hash=tests_hash, test_files=test_files)
     run_id = gradebook.start_run(assignment_id=topic.id, tests_hash=tests_hash, command=command,
@@ -192,17 +202,21 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
                 return Outcome(entry.student_id, label, "skipped", note="already graded with these tests")
             if claim == "busy":
                 return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
+            device = gpu_pool.acquire() if gpu_pool is not None else None
             try:
                 result = grade_submission(topic=topic, source=entry.source, out_dir=folder, sandbox=sandbox,
-                                          suite=suite, name=label)
+                                          suite=suite, name=label, gpu=device.index if device else None)
             except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
                 if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
                     stop.set()
                     fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
                                  "and rerun the same command: finished grades are kept")
                 result = error_result(topic.id, label, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
+            finally:
+                if device is not None:
+                    gpu_pool.release(device)
             seconds = time.monotonic() - clock
-            if result.status == "error" and result.message.startswith(GRADER_FAILURE):
+            if result.status == "error" and result.message.startswith(GRADER_PROBLEMS):
                 gradebook.release(sub_id, tests_hash, run_id)
                 _log(folder, [f"run {run_id}: grader failure, not recorded: {result.message}"])
                 return Outcome(entry.student_id, label, "failure", result, note=result.message, seconds=seconds)
@@ -220,8 +234,8 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
             shutil.rmtree(scratch, ignore_errors=True)
 
     outcomes: list[Outcome | None] = [None] * len(entries)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(one, e, lab): i for i, (e, lab) in enumerate(zip(entries, labels))}
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        futures = {threads.submit(one, e, lab): i for i, (e, lab) in enumerate(zip(entries, labels, strict=True))}
         for fut in as_completed(futures):
             outcome = fut.result()
             outcomes[futures[fut]] = outcome
@@ -233,8 +247,10 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
 def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], seconds: float, fatal: str) -> str:
     counts = {s: sum(o.state == s for o in outcomes) for s in ("graded", "error", "skipped", "busy", "failure", "cancelled")}
     status = "failed" if fatal or counts["failure"] else "finished"
+    images = sorted({str(o.result.meta["image_id"]) for o in outcomes if o.result and o.result.meta.get("image_id")})
     try:
-        gradebook.finish_run(run_id, status=status, seconds=seconds, counts=counts, message=fatal)
+        gradebook.finish_run(run_id, status=status, seconds=seconds, counts=counts, message=fatal,
+                             image_digest=",".join(images))
     except GradebookError as exc:
         return fatal or str(exc)
     return fatal
@@ -242,7 +258,7 @@ def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], se
 
 def bulk_grade(*, topic: Topic, batch: Path, gradebook: Path | None = None, out: Path = Path("graded"),
                roster: Path | None = None, layout: str = "auto", jobs: int | None = None, sandbox: str = "local",
-               suite: Suite = "all", force: bool = False,
+               suite: Suite = "all", force: bool = False, gpus: str = "auto",
                on_event: Callable[[str, Outcome | None, int], None] | None = None) -> BulkReport:
     """Grade every submission of `batch` (a Canvas, Gradescope or plain folder/zip) into the gradebook."""
     gradebook = gradebook or default_gradebook()
@@ -256,7 +272,7 @@ def bulk_grade(*, topic: Topic, batch: Path, gradebook: Path | None = None, out:
                 book.upsert_students(students)
             run_id, outcomes, fatal = grade_entries(topic=topic, entries=list(matched.entries), gradebook=book,
                                                     out_root=out, sandbox=sandbox, jobs=jobs, suite=suite,
-                                                    force=force, on_event=on_event)
+                                                    force=force, gpus=gpus, on_event=on_event)
             seconds = time.monotonic() - started
             fatal = _finish(book, run_id, outcomes, seconds, fatal)
     return BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds, out_dir=out / topic.id,
@@ -288,7 +304,7 @@ def plan_regrade(*, topic: Topic, book: Gradebook, suite: Suite = "all", force: 
 
 def regrade(*, topic: Topic, gradebook: Path | None = None, out: Path = Path("graded"), jobs: int | None = None,
             sandbox: str = "local", suite: Suite = "all", force: bool = False, dry_run: bool = False,
-            on_event: Callable[[str, Outcome | None, int], None] | None = None) -> tuple[RegradePlan, BulkReport | None]:
+            gpus: str = "auto", on_event: Callable[[str, Outcome | None, int], None] | None = None) -> tuple[RegradePlan, BulkReport | None]:
     """Grade again each student's latest submission of `topic` whose grade used other tests (all with `force`)."""
     gradebook = gradebook or default_gradebook()
     started = time.monotonic()
@@ -312,7 +328,7 @@ def regrade(*, topic: Topic, gradebook: Path | None = None, out: Path = Path("gr
                                           late_flag=sub.late_flag))
             run_id, outcomes, fatal = grade_entries(topic=topic, entries=entries, gradebook=book, out_root=out,
                                                     sandbox=sandbox, jobs=jobs, suite=suite, force=True,
-                                                    command="regrade", on_event=on_event)
+                                                    command="regrade", gpus=gpus, on_event=on_event)
             seconds = time.monotonic() - started
             fatal = _finish(book, run_id, outcomes, seconds, fatal)
     return plan, BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds,

@@ -26,6 +26,7 @@ from rich.table import Table
 from autograder import __version__
 from autograder.catalog import Topic, kit_root, list_topics, resolve
 from autograder.errors import KitError, SubmissionError
+from autograder.results import GRADER_PROBLEMS
 from autograder.sandbox import BACKENDS, LOCAL_WARNING, resolve_backend
 
 console = Console()
@@ -61,12 +62,14 @@ def _sandbox_option(default: str):
     def decorate(f):
         return click.option(
             "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=default, show_default=True,
+            envvar="LLMKIT_SANDBOX",
             help="Where student code runs: docker (hardened container), local (subprocess; NOT a security "
-                 "boundary), or auto (docker when an engine is reachable, else local).")(f)
+                 "boundary), or auto (docker when an engine is reachable, else local). Env: LLMKIT_SANDBOX.")(f)
     return decorate
 
 
-def _pick_sandbox(sandbox: str) -> str:
+def pick_sandbox(sandbox: str) -> str:
+    """Resolve `auto`; grading with the local backend always prints that it is not a boundary."""
     chosen = resolve_backend(sandbox)
     if chosen == "local":
         err_console.print(f"[yellow]warning:[/] {LOCAL_WARNING}", highlight=False)
@@ -187,11 +190,11 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
     t = resolve(topic)
     if t.solution_dir is None:
         err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
-    sandbox = _pick_sandbox(sandbox)
+    sandbox = pick_sandbox(sandbox)
     results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox,
                           jobs=jobs or os.cpu_count() or 1, suite="public" if public_only else "all", gpus=gpus)
     console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
-    if any(r.message.startswith("Grader failure") for r in results):
+    if any(r.message.startswith(GRADER_PROBLEMS) for r in results):
         sys.exit(4)
 
 
@@ -293,7 +296,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     from autograder.grade import grade_batch
 
     samples_root = kit_root() / "course" / "samples"
-    sandbox = _pick_sandbox(sandbox)
+    sandbox = pick_sandbox(sandbox)
     console.print(f"sandbox: {sandbox}", highlight=False)
     table = Table(title=f"llmkit demo: sample submissions graded ({sandbox} sandbox)")
     for col in ("topic", "sample", "status", "score", "max", "time (s)"):
@@ -307,7 +310,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
         console.print(f"grading {len(sources)} sample(s) of {t.id} ...", highlight=False)
         for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs or os.cpu_count() or 1):
             table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
-            failures |= r.message.startswith("Grader failure")
+            failures |= r.message.startswith(GRADER_PROBLEMS)
     console.print(table)
     console.print(f"results.json files are under {out}/", highlight=False)
     sys.exit(4 if failures else 0)
@@ -344,6 +347,10 @@ def image_check() -> None:
     name = image_for(gpu=False)
     console.print(f"{name}: {check_image(connect(), name)} (up to date)", highlight=False)
 
+
+from autograder.staff_cli import register  # noqa: E402  (the staff commands need `main` defined first)
+
+register(main)
 
 if __name__ == "__main__":
     main()

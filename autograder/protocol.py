@@ -138,7 +138,8 @@ def _to_plain(value: Any, where: str, depth: int) -> Any:
         if dtype not in _NUMPY_DTYPES and dtype not in _TORCH_ONLY_DTYPES:
             raise UnsupportedType(f"{where} is a tensor of dtype {dtype}, which is not carried")
         t = t.contiguous()
-        raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        # flatten first: a 0-dim tensor of a multi-byte dtype cannot be viewed as bytes directly
+        raw = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
         return msgpack.ExtType(_EXT_TENSOR, _packb([dtype, list(t.shape), raw]))
     raise UnsupportedType(
         f"{where} is a {kind.__module__}.{kind.__qualname__}; only None, bool, int, float, "

@@ -1,6 +1,6 @@
 """solutions/NN-slug -> assignments/NN-slug: the student copy, generated and checked.
 
-What is released: the handout (README.md), manifest.toml, the submitted files
+What is released: the handout (README.md), manifest.toml (less its staff-only [mutants] tables), the submitted files
 with every solution region replaced by a stub, tests/conftest.py,
 tests/public/, fixtures/public/. What never is: tests/hidden/,
 fixtures/hidden/, the reference's solution regions. `check_release` compares
@@ -59,6 +59,28 @@ def strip_solutions(source: str, filename: str = "<source>") -> str:
     return re.sub(r"\n{4,}", "\n\n\n", text)
 
 
+_STAFF_TABLE = re.compile(r"^\s*\[\[?\s*mutants\s*[.\]]")
+_TABLE = re.compile(r"^\s*\[")
+
+
+def public_manifest(text: str) -> str:
+    """The manifest without its staff-only tables: `[mutants]` and `[[mutants.equivalent]]` quote
+    the reference's code (file, line, mutation, why it is equivalent), so students never get them.
+    A comment block right above a dropped table goes with it."""
+    out: list[str] = []
+    dropping = False
+    for line in text.splitlines(keepends=True):
+        if _TABLE.match(line):
+            dropping = bool(_STAFF_TABLE.match(line))
+            if dropping:
+                while out and (out[-1].lstrip().startswith("#") or not out[-1].strip()):
+                    out.pop()
+                continue
+        if not dropping:
+            out.append(line)
+    return "".join(out).rstrip("\n") + "\n"
+
+
 def build_release(solution_dir: Path, dest: Path) -> list[Path]:
     """Write the student copy of `solution_dir` into `dest` (replaced whole); return the files written."""
     manifest = load_manifest(solution_dir)
@@ -69,7 +91,10 @@ def build_release(solution_dir: Path, dest: Path) -> list[Path]:
         src = solution_dir / rel
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dest / rel)
+            if rel == "manifest.toml":
+                (dest / rel).write_text(public_manifest(src.read_text(encoding="utf-8")), encoding="utf-8")
+            else:
+                shutil.copyfile(src, dest / rel)
     for rel in RELEASED_TREES:
         src = solution_dir / rel
         if src.is_dir():
@@ -110,6 +135,8 @@ def find_leaks(solution_dir: Path, released_dir: Path) -> list[str]:
             text = path.read_text(encoding="utf-8", errors="replace")
             if BEGIN in text or END in text:
                 leaks.append(f"{rel}: contains a solution region marker")
+            if path.suffix == ".toml" and any(_STAFF_TABLE.match(line) for line in text.splitlines()):
+                leaks.append(f"{rel}: contains the staff-only [mutants] table")
             for name in hidden_names:
                 if re.search(rf"\b{name}\b", text):
                     leaks.append(f"{rel}: mentions the hidden test {name}")

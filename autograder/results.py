@@ -16,6 +16,11 @@ from pathlib import Path
 from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
 
 
+# Message prefixes of results that are the grader's fault, not the student's: "fix the grader and
+# grade again". `grade`/`demo`/`bulk` exit 4 when one appears.
+GRADER_PROBLEMS = ("Grader failure", "Sandbox failure")
+
+
 @dataclass(frozen=True)
 class SubmissionResult:
     topic: str

@@ -33,8 +33,12 @@ _jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 256), default
                             help="Submissions graded in parallel (default: the number of cores).")
 _out_option = click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
                            help="Results go to OUT/TOPIC/<student>/ (results.json, grader.log, llmkit.log).")
-_sandbox_option = click.option("--sandbox", type=click.Choice(BACKENDS), default="local", show_default=True,
-                               help="Where student code runs. local is NOT a security boundary.")
+_sandbox_option = click.option(
+    "--sandbox", type=click.Choice(("auto", *BACKENDS)), default="auto", show_default=True, envvar="LLMKIT_SANDBOX",
+    help="Where student code runs: docker (hardened container), local (subprocess; NOT a security boundary), or "
+         "auto (docker when an engine is reachable, else local). Env: LLMKIT_SANDBOX.")
+_gpus_option = click.option("--gpus", default="auto", show_default=True,
+                            help="GPU assignments: auto, none, or device indices like 0,1 (one device per job).")
 
 
 def _course(path: Path | None):
@@ -154,8 +158,9 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
 @_jobs_option
 @_out_option
 @_sandbox_option
+@_gpus_option
 def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: bool, public_only: bool,
-             gradebook: Path | None, jobs: int | None, out: Path, sandbox: str) -> None:
+             gradebook: Path | None, jobs: int | None, out: Path, sandbox: str, gpus: str) -> None:
     """Grade a whole BATCH of TOPIC into the gradebook; rerun it to resume after a crash.
 
     Each submission is recorded as soon as it is graded; one already graded with the same
@@ -163,12 +168,14 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
     """
     from autograder.bulk import bulk_grade
     from autograder.catalog import resolve
+    from autograder.cli import pick_sandbox
 
     t = resolve(topic)
+    sandbox = pick_sandbox(sandbox)
     with _Bar(f"grading {t.id}") as bar:
         report = bulk_grade(topic=t, batch=batch, gradebook=gradebook, out=out, roster=roster, layout=layout,
                             jobs=jobs, sandbox=sandbox, suite="public" if public_only else "all", force=force,
-                            on_event=bar)
+                            gpus=gpus, on_event=bar)
     _summary(report)
     _reconcile_notes(report)
     _exit_for(report)
@@ -182,16 +189,19 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
 @_jobs_option
 @_out_option
 @_sandbox_option
+@_gpus_option
 def regrade_cmd(topic: str, dry_run: bool, all_: bool, gradebook: Path | None, jobs: int | None, out: Path,
-                sandbox: str) -> None:
+                sandbox: str, gpus: str) -> None:
     """Regrade TOPIC after its tests changed: only latest submissions graded with other tests."""
     from autograder.bulk import regrade
     from autograder.catalog import resolve
+    from autograder.cli import pick_sandbox
 
     t = resolve(topic)
+    sandbox = pick_sandbox(sandbox) if not dry_run else sandbox
     with _Bar(f"regrading {t.id}") as bar:
         plan, report = regrade(topic=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
-                               dry_run=dry_run, on_event=bar)
+                               dry_run=dry_run, gpus=gpus, on_event=bar)
     changed = ", ".join(plan.changed_files) or "none since the last run"
     console.print(f"changed test files: {changed}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"{len(plan.stale)} submission(s) to regrade" + (": " + ", ".join(r.student_id for r in plan.stale)
@@ -272,7 +282,8 @@ def export_csv(output: Path, gradebook: Path | None, course_path: Path | None) -
 @click.argument("topic")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Zip to write (default: TOPIC-gradescope-autograder.zip).")
-@_sandbox_option
+@click.option("--sandbox", type=click.Choice(BACKENDS), default="local", show_default=True,
+              help="The backend run_autograder uses on Gradescope (its container has no Docker engine: local).")
 def export_gradescope(topic: str, output: Path | None, sandbox: str) -> None:
     """The Gradescope autograder zip (setup.sh, run_autograder) that runs this kit's harness on TOPIC."""
     from autograder.catalog import resolve

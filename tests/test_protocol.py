@@ -108,3 +108,33 @@ def test_frame_caps_message_size():
     assert len(frame(b"x" * 10, max_bytes=10)) == 14
     with pytest.raises(ProtocolError, match="exceeds the cap"):
         frame(b"x" * 11, max_bytes=10)
+
+
+def test_worker_answers_values_it_cannot_encode(tmp_path):
+    """A 0-dim tensor crosses the wire; a tensor subclass with student code in it is a not_data
+    failure of that call, and the same worker goes on answering."""
+    from autograder.harness.client import Deadline, Student, StudentError, WorkerSession
+    from autograder.sandbox.base import WorkerSpec
+    from autograder.sandbox.local import LocalSandbox
+
+    (tmp_path / "sub.py").write_text(
+        "import torch\n"
+        "class Tensor(torch.Tensor):\n"
+        "    def detach(self):\n"
+        "        raise RuntimeError('boom')\n"
+        "def scalar():\n"
+        "    return torch.tensor(2.5, dtype=torch.float64)\n"
+        "def sneaky():\n"
+        "    return torch.ones(2).as_subclass(Tensor)\n"
+    )
+    session = WorkerSession(LocalSandbox(), WorkerSpec(submission_dir=tmp_path, modules=("sub",)))
+    student = Student(session, "sub", tmp_path, Deadline(60))
+    try:
+        out = student.call("scalar")
+        assert out.shape == () and out.dtype == torch.float64 and out.item() == 2.5
+        with pytest.raises(StudentError) as err:
+            student.call("sneaky")
+        assert err.value.category == "not_data" and "sub.Tensor" in str(err.value)
+        assert student.call("scalar").item() == 2.5
+    finally:
+        session.close()

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from autograder.errors import ConfigError
-from autograder.release import build_release, check_release, find_leaks, strip_solutions
+from autograder.release import build_release, check_release, find_leaks, public_manifest, strip_solutions
 
 SCENARIO = Path(__file__).parent / "scenarios" / "kit" / "solutions" / "90-calc"
 
@@ -65,3 +65,20 @@ def test_leak_scan_finds_hidden_test_names(tmp_path):
     build_release(SCENARIO, dest)
     (dest / "README.md").write_text("see test_add_secret for details")
     assert any("test_add_secret" in p for p in find_leaks(SCENARIO, dest))
+
+
+def test_released_manifest_drops_the_staff_only_mutants_tables(tmp_path):
+    text = (
+        'id = "90-calc"\n\n[submission]\nfiles = ["calc.py"]\n\n'
+        "# equivalent mutants: they quote the reference\n"
+        '[[mutants.equivalent]]\nfile = "calc.py"\nline = 3\nmutation = "+ -> -"\nreason = "a + b is the answer"\n\n'
+        "[limits]\ntest_seconds = 5\n"
+    )
+    released = public_manifest(text)
+    assert "mutants" not in released and "a + b" not in released and "quote the reference" not in released
+    assert 'files = ["calc.py"]' in released and "test_seconds = 5" in released
+
+    dest = tmp_path / "90-calc"
+    build_release(SCENARIO, dest)
+    (dest / "manifest.toml").write_text(text)
+    assert any("staff-only [mutants]" in p for p in find_leaks(SCENARIO, dest))

@@ -57,7 +57,8 @@ class BM25:
         score(q, d) = sum over query tokens t (repeats count again) of
                       idf(t) * tf(t, d) * (k1 + 1) / (tf(t, d) + k1 * (1 - b + b * |d| / avgdl))
 
-    A query token that never occurs in the corpus contributes 0.
+    A query token that never occurs in the corpus contributes 0, and so does a
+    token absent from d (even where the denominator is 0: k1 = 0, or b = 1 and |d| = 0).
 
     Attributes: n_docs (int), avgdl (float), doc_len (list[int]),
     idf (dict[str, float], after the floor).

@@ -168,7 +168,7 @@ class Gradebook:
             try:
                 cur = self._db.execute(sql, args)
                 cols = [d[0] for d in cur.description]
-                return [dict(zip(cols, row)) for row in cur.fetchall()]
+                return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
             except sqlite3.Error as exc:
                 raise self._error(exc, "read") from None
 
@@ -260,10 +260,13 @@ class Gradebook:
                  os.getpid(), sys.version.split()[0], json.dumps(seeds or {}, sort_keys=True)))
             return cur.lastrowid
 
-    def finish_run(self, run_id: int, *, status: str, seconds: float, counts: dict, message: str = "") -> None:
+    def finish_run(self, run_id: int, *, status: str, seconds: float, counts: dict, message: str = "",
+                   image_digest: str = "") -> None:
         with self._writing("finish the grading run") as db:
-            db.execute("UPDATE runs SET status = ?, finished_at = ?, seconds = ?, counts = ?, message = ? "
-                       "WHERE id = ?", (status, now_iso(), round(seconds, 3), json.dumps(counts), message, run_id))
+            db.execute("UPDATE runs SET status = ?, finished_at = ?, seconds = ?, counts = ?, message = ?, "
+                       "image_digest = CASE WHEN ? = '' THEN image_digest ELSE ? END WHERE id = ?",
+                       (status, now_iso(), round(seconds, 3), json.dumps(counts), message, image_digest,
+                        image_digest, run_id))
             db.execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
 
     def runs(self) -> list[dict]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from autograder import __version__
+from autograder.batch import safe_label
 from autograder.course import Course
 from autograder.gradebook import Gradebook
 from autograder.harness.scoring import TestRecord
@@ -37,7 +38,7 @@ class HiddenLine:
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("autograder.reports", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-    env.filters["urlencode"] = lambda s: urllib.parse.quote(str(s), safe="")
+    env.filters["page"] = lambda student: urllib.parse.quote(safe_label(str(student)) + ".html")
     return env
 
 
@@ -96,7 +97,7 @@ def write_reports(*, gradebook: Path, topic: str, out: Path, title: str = "", co
     for r in rows:
         if students and r.student_id not in students:
             continue
-        page = folder / "students" / f"{r.student_id}.html"
+        page = folder / "students" / f"{safe_label(r.student_id)}.html"
         page.write_text(student_html(topic=topic, title=title, student=people[r.student_id], row=r,
                                      tests=tests_of.get(r.grade_id, []), late=finals.get(r.student_id)),
                         encoding="utf-8")

@@ -208,6 +208,9 @@ class Worker:
                 self.channel.send(_error("not_data", message))
             except ProtocolError as exc:
                 self.channel.send(_error("too_large", str(exc)))
+            except Exception as exc:  # encoding ran student code (a tensor subclass, say) that raised
+                self.channel.send(_error("not_data", f"the returned value could not be encoded "
+                                                     f"({type(exc).__name__}: {exc})"))
 
 
 def _flush_prints() -> None:

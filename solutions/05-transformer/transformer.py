@@ -172,8 +172,8 @@ def grouped_query_attention(
     holding the S earlier tokens' keys (after RoPE) and values. The new tokens attend to
     every cached token and causally to each other: new token t sees new tokens 0..t.
     Returns (out (B, T, D), new_cache), where new_cache holds the S + T keys and values in
-    the same layout (the old ones first). Raises ValueError if n_kv_heads does not divide
-    n_heads.
+    the same layout (the old ones first). Raises ValueError if n_kv_heads < 1 or does not
+    divide n_heads.
     """
     ### BEGIN SOLUTION
     if n_kv_heads < 1 or n_heads % n_kv_heads != 0:

@@ -72,7 +72,8 @@ class BM25:
         score(q, d) = sum over query tokens t (repeats count again) of
                       idf(t) * tf(t, d) * (k1 + 1) / (tf(t, d) + k1 * (1 - b + b * |d| / avgdl))
 
-    A query token that never occurs in the corpus contributes 0.
+    A query token that never occurs in the corpus contributes 0, and so does a
+    token absent from d (even where the denominator is 0: k1 = 0, or b = 1 and |d| = 0).
 
     Attributes: n_docs (int), avgdl (float), doc_len (list[int]),
     idf (dict[str, float], after the floor).
@@ -119,6 +120,8 @@ class BM25:
             idf = self.idf.get(t, 0.0)
             for i, tf_d in enumerate(self.doc_tf):
                 tf = tf_d.get(t, 0)
+                if tf == 0:  # contributes 0; skipping also avoids 0/0 when k1 = 0 or b = 1 and |d| = 0
+                    continue
                 norm = self.k1 * (1 - self.b + self.b * self.doc_len[i] / self.avgdl)
                 out[i] += idf * (tf * (self.k1 + 1) / (tf + norm))
         return out

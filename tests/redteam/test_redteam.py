@@ -41,6 +41,17 @@ def _mem_available_kb() -> int:
     return 0
 
 
+def _memory_settles(before_kb: int, patience_s: float = 30.0) -> bool:
+    """Host memory comes back within the bound once the container is gone. The kernel frees a
+    killed cgroup's pages asynchronously, so poll instead of reading once."""
+    deadline = time.monotonic() + patience_s
+    while before_kb - _mem_available_kb() >= MEMORY_BOUND_KB:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def _worker_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     # containers' workers only (--stdio); local workers of other runs on this machine are not ours
@@ -130,7 +141,7 @@ def test_attack_is_contained(attack: Attack, host, tmp_path):
     assert client.containers.list(all=True, filters={"label": "llmkit.sandbox=1"}) == []
     assert _worker_processes() == []
     assert shutil.disk_usage("/").used - disk_before < DISK_BOUND
-    assert mem_before - _mem_available_kb() < MEMORY_BOUND_KB
+    assert _memory_settles(mem_before), f"host memory still down by more than {MEMORY_BOUND_KB} kB after the attack"
     limit = len(result.tests) * host["topic"].manifest.limits.test_seconds
     assert elapsed < limit + GRACE_SECONDS
 

@@ -9,8 +9,9 @@ from staff_helpers import KIT
 
 @pytest.fixture
 def kit_env(monkeypatch):
-    """LLMKIT_ROOT points at the scenario kit (90-calc)."""
+    """LLMKIT_ROOT points at the scenario kit (90-calc); grading uses the local backend (fast)."""
     monkeypatch.setenv("LLMKIT_ROOT", str(KIT))
+    monkeypatch.setenv("LLMKIT_SANDBOX", "local")
     return KIT
 
 

@@ -123,3 +123,12 @@ def test_truncated_batch_zip_is_a_clear_error(tmp_path):
     archive.write_bytes(archive.read_bytes()[:40])
     with pytest.raises(SubmissionError, match="batch.zip: the batch is not a readable zip"):
         open_batch(archive, tmp_path / "work")
+
+
+def test_one_student_batch_is_not_mistaken_for_a_wrapper(tmp_path):
+    """A batch holding a single student folder stays a batch of one; a zipped download folder is unwrapped."""
+    root = plain_batch(tmp_path / "one", {"s1": "full"})
+    assert [e.key for e in open_batch(root, tmp_path / "w1").entries] == ["s1"]
+    wrapped = plain_batch(tmp_path / "wrap" / "downloads", {"s1": "full", "s2": "full"})
+    archive = zip_folder(wrapped.parent, tmp_path / "batch.zip")
+    assert [e.key for e in open_batch(archive, tmp_path / "w2").entries] == ["s1", "s2"]

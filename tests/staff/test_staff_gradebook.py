@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.gradebook import Gradebook, GradebookError
-from autograder.gradebook import schema
+from autograder.gradebook import Gradebook, GradebookError, schema
 from autograder.harness.scoring import TestRecord
 from autograder.results import SubmissionResult
 

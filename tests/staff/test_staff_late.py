@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest

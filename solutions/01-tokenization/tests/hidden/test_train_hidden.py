@@ -5,6 +5,7 @@ import random
 from collections import Counter
 
 import pytest
+from autograder.harness import StudentError
 
 HIDDEN_SYNTHETIC_TIE_FREE = 79  # the first 79 merges of fixtures/hidden/synthetic.txt meet no tied maximum
 
@@ -171,3 +172,13 @@ def test_train_45kb_400_merges_in_time(student, kit):
     ])
     _, merges = student.call("train_bpe", text, 256 + 1 + 400, specials)
     assert merges == _trusted_merges(kit, text, 256 + 1 + 400, specials)
+
+
+@pytest.mark.points(1)
+def test_vocab_size_one_short_raises(student):
+    """vocab_size one below 256 + len(special_tokens) (three special tokens), 255 without special tokens,
+    and 0 all raise ValueError."""
+    for size, specials in [(258, ["<|a|>", "<|b|>", "<|c|>"]), (255, []), (0, ["<|eot|>"])]:
+        with pytest.raises(StudentError) as info:
+            student.call("train_bpe", "some text, some more text", size, specials)
+        assert info.value.exc_type == "ValueError", (size, specials)

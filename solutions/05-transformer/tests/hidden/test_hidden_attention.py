@@ -118,3 +118,35 @@ def test_gqa_rejects_kv_heads_not_dividing_heads(student, oracle):
     with pytest.raises(StudentError) as err:
         student.call("grouped_query_attention", x, wq, wk, wv, wo, 6, 4, torch.arange(3), 10000.0)
     assert err.value.exc_type == "ValueError", f"got {err.value.exc_type}, expected ValueError"
+
+
+@pytest.mark.points(2)
+def test_sdpa_huge_positive_and_negative_scores(student, oracle):
+    """float64 scores of magnitude ~1000 (rows of huge positive scores, and rows where every score is about -2000) stay finite and match torch's SDPA within 1e-12."""
+    q = oracle.randn(2, 3, 6, 8, seed=150, dtype=f64, scale=30.0)
+    k = oracle.randn(2, 3, 7, 8, seed=151, dtype=f64, scale=30.0)
+    v = oracle.randn(2, 3, 7, 5, seed=152, dtype=f64)
+    q[:, :, 0] = 40.0  # first query row: every score is hugely negative
+    k[:] = k.abs().neg() - 5.0
+    k[:, :, :, 1] *= -1  # others mix signs, so other rows have huge positive maxima
+    scores = q @ k.transpose(-2, -1) / 8**0.5
+    assert scores[:, :, 0].max() < -800 and scores.max() > 800  # precondition on the test data
+    for mask in (None, oracle.causal_keep_mask(6, 7)):
+        out = student.call("scaled_dot_product_attention", q, k, v, mask)
+        assert torch.isfinite(out).all()
+        assert_close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=mask), atol=1e-12, rtol=1e-10)
+
+
+@pytest.mark.points(1)
+def test_zero_heads_rejected(student, oracle):
+    """alibi_slopes(0) and alibi_slopes(-2) raise ValueError, and so does grouped_query_attention with n_kv_heads = 0."""
+    for n in (0, -2):
+        with pytest.raises(StudentError) as err:
+            student.call("alibi_slopes", n)
+        assert err.value.exc_type == "ValueError", f"n_heads={n}: got {err.value.exc_type}, expected ValueError"
+    D, hd = 16, 4
+    wq, wk, wv, wo = oracle.attention_weights(D, 4, 2, hd, seed=142)
+    x = oracle.randn(2, 3, D, seed=143, dtype=f64)
+    with pytest.raises(StudentError) as err:
+        student.call("grouped_query_attention", x, wq, wk, wv, wo, 4, 0, torch.arange(3), 10000.0)
+    assert err.value.exc_type == "ValueError", f"got {err.value.exc_type}, expected ValueError"

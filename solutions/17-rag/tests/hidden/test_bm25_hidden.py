@@ -106,6 +106,23 @@ def test_bm25_empty_documents(student, oracle):
     assert oracle.ids(bm25.call("top_k", ["epsilon"], 3)) == [0, 1, 2]
 
 
+@pytest.mark.parametrize("k1, b", [(0.0, 0.75), (1.3, 1.0)])
+@pytest.mark.points(1)
+def test_bm25_zero_denominator_scores_zero(student, oracle, k1, b):
+    """A document without the query token gets 0 from it where the denominator is 0 (k1 = 0, or b = 1
+    and an empty document): scores are finite and match rank_bm25 with its per-token NaNs read as 0."""
+    oracle.require_from_scratch(student)
+    corpus = [["kappa", "lambda", "kappa"], [], ["lambda", "mu"], ["nu"], []]
+    ref = oracle.bm25(corpus, k1=k1, b=b)
+    bm25 = student.new("BM25", corpus, k1=k1, b=b)
+    for q in (["kappa"], ["lambda", "nu", "xi"], ["mu", "mu"]):
+        got = np.asarray(bm25.call("scores", q), dtype=np.float64)
+        assert np.isfinite(got).all(), "scores must be finite (never NaN) when a denominator is 0"
+        # rank_bm25 sums NaNs across tokens, so read its scores token by token
+        want = sum(np.nan_to_num(ref.get_scores([t]), nan=0.0) for t in q)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
 @pytest.mark.points(3)
 def test_bm25_top_k_random_with_duplicate_docs(student, oracle):
     """top_k equals the oracle ranking (score descending, ties to the lower id) on a corpus with duplicated documents, for k from 1 to beyond n_docs."""
@@ -132,4 +149,18 @@ def test_bm25_rejects_empty_corpus(student, oracle):
     bm25 = student.new("BM25", [["a"], ["b"]])
     with pytest.raises(StudentError) as err:
         bm25.call("top_k", ["a"], -2)
+    assert err.value.exc_type == "ValueError"
+
+
+@pytest.mark.points(1)
+def test_bm25_single_document_and_top_k_zero(student, oracle):
+    """A one-document corpus is valid and matches rank_bm25; top_k with k = 0 raises ValueError."""
+    corpus = [["solo", "doc", "solo", "words"]]
+    _compare_scores(student, oracle, corpus, [["solo"], ["doc", "missing"], []])
+    bm25 = student.new("BM25", corpus)
+    assert bm25.get("n_docs") == 1
+    assert oracle.ids(bm25.call("top_k", ["doc"], 4)) == [0]
+    bm25 = student.new("BM25", [["x", "y"], ["y", "z"], ["z"]])
+    with pytest.raises(StudentError) as err:
+        bm25.call("top_k", ["y"], 0)
     assert err.value.exc_type == "ValueError"

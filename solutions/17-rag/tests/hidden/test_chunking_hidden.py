@@ -80,3 +80,14 @@ def test_chunk_rejects_overlap_equal_size_one(student):
         with pytest.raises(StudentError) as err:
             student.call("chunk_text", "abc", size, overlap)
         assert err.value.exc_type == "ValueError"
+
+
+@pytest.mark.points(1)
+def test_chunk_empty_text_and_negative_overlap(student):
+    """An empty text gives [] for another size/overlap; overlap = -1 with a valid size raises ValueError."""
+    assert _chunk(student, "", 7, 2) == []
+    assert _chunk(student, "", 1, 0) == []
+    for size, overlap in [(6, -1), (10, -4)]:
+        with pytest.raises(StudentError) as err:
+            student.call("chunk_text", "hello world", size, overlap)
+        assert err.value.exc_type == "ValueError"

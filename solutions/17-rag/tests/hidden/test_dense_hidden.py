@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from autograder.harness import StudentError
+
 
 @pytest.mark.parametrize("seed, n_queries, n_docs, dim, k", [(31, 9, 300, 48, 10), (32, 1, 7, 5, 7), (33, 5, 120, 3, 25)])
 @pytest.mark.points(1)
@@ -60,3 +62,17 @@ def test_dense_k_beyond_n_and_zero_query(student):
     scores, ids = student.call("dense_top_k", np.array([[1.0, 0.0]]), x[:1], 1, metric="dot")
     np.testing.assert_array_equal(ids, [[0]])
     np.testing.assert_allclose(scores, [[1.0]], atol=1e-12)
+
+
+@pytest.mark.points(1)
+def test_dense_rejects_bad_arguments_hidden(student):
+    """ValueError for k = 0 and k = -2, metric "l2" or "Cosine", a 1-D query, a 3-D document array and mismatched d."""
+    rng = np.random.default_rng(36)
+    q, x = rng.standard_normal((2, 4)), rng.standard_normal((6, 4))
+    cases = [((q, x, 0), {}), ((q, x, -2), {"metric": "dot"}), ((q, x, 3), {"metric": "l2"}),
+             ((q, x, 3), {"metric": "Cosine"}), ((q[0], x, 3), {"metric": "dot"}), ((q[0], x, 3), {}),
+             ((q, x[None], 3), {"metric": "dot"}), ((q, rng.standard_normal((6, 5)), 2), {})]
+    for args, kwargs in cases:
+        with pytest.raises(StudentError) as err:
+            student.call("dense_top_k", *args, **kwargs)
+        assert err.value.exc_type == "ValueError", (len(args[0]), kwargs)

@@ -6,6 +6,8 @@ import random
 import numpy as np
 import pytest
 
+from autograder.harness import StudentError
+
 
 def _rrf(student, *args, **kwargs):
     return [(int(d), float(s)) for d, s in student.call("reciprocal_rank_fusion", *args, **kwargs)]
@@ -131,3 +133,40 @@ def test_mmr_order_of_candidates_does_not_matter(student, oracle):
     random.Random(1).shuffle(shuffled)
     assert oracle.ids(student.call("mmr", q, x, shuffled, 0.6, 50)) == expected
     assert len(expected) == len(candidates)
+
+
+@pytest.mark.points(1)
+def test_rrf_rejects_negative_fractional_k(student):
+    """k = -0.5 and k = -1e-9 raise ValueError, while k = 0.0 (a float) is accepted."""
+    for k in (-0.5, -1e-9):
+        with pytest.raises(StudentError) as err:
+            student.call("reciprocal_rank_fusion", [[3, 1], [1]], k=k)
+        assert err.value.exc_type == "ValueError"
+    got = _rrf(student, [[3, 1], [1]], k=0.0)
+    assert got == [(1, pytest.approx(1.5, abs=1e-15)), (3, pytest.approx(1.0, abs=1e-15))]
+
+
+@pytest.mark.points(1)
+def test_mmr_boundary_arguments(student, oracle):
+    """lambda_ = 1 (pure relevance) and lambda_ = 0 are accepted, and n = 1 returns the single best pick."""
+    rng = np.random.default_rng(557)
+    x = rng.standard_normal((12, 6))
+    q = rng.standard_normal(6)
+    candidates = [11, 4, 7, 0, 9, 2]
+    for lam, n in [(1.0, 4), (1.0, 1), (0.4, 1), (0.0, 3)]:
+        expected, gap = _reference_mmr(q, x, candidates, lam, n)
+        assert lam == 0.0 or gap > 1e-9
+        assert oracle.ids(student.call("mmr", q, x, candidates, lam, n)) == expected, (lam, n)
+
+
+@pytest.mark.points(1)
+def test_mmr_rejects_bad_arguments_hidden(student):
+    """ValueError for lambda_ = -0.1 or 1.01, n = 0 or -3, a repeated candidate, and an id equal to N or negative."""
+    rng = np.random.default_rng(558)
+    x = rng.standard_normal((6, 3))
+    q = rng.standard_normal(3)
+    for candidates, lam, n in [([1, 2], -0.1, 2), ([1, 2], 1.01, 2), ([1, 2], 0.5, 0), ([1, 2], 0.5, -3),
+                               ([3, 1, 3], 0.5, 2), ([0, 6], 0.5, 1), ([2, -1], 0.5, 1)]:
+        with pytest.raises(StudentError) as err:
+            student.call("mmr", q, x, candidates, lam, n)
+        assert err.value.exc_type == "ValueError", (candidates, lam, n)

@@ -5,6 +5,8 @@ import random
 
 import pytest
 
+from autograder.harness import StudentError
+
 
 @pytest.mark.points(3)
 def test_ndcg_sklearn_random(student, oracle):
@@ -62,3 +64,27 @@ def test_mrr_random(student):
         retrieved_lists.append(retrieved)
         relevant_lists.append(relevant)
     assert student.call("mrr", retrieved_lists, relevant_lists) == pytest.approx(total / 40, abs=1e-12)
+
+
+@pytest.mark.points(1)
+def test_metrics_boundary_values(student):
+    """k = 1 is valid for recall and nDCG, one query is valid for mrr, and nDCG is 0.0 when every relevance is 0 or none is given."""
+    assert student.call("recall_at_k", [8, 3, 5], [3, 5], 1) == 0.0
+    assert student.call("recall_at_k", [3, 8], [3, 5], 1) == pytest.approx(0.5, abs=1e-12)
+    assert student.call("mrr", [[6, 4, 2]], [[2, 9]]) == pytest.approx(1 / 3, abs=1e-12)
+    assert student.call("ndcg_at_k", [7, 2], {2: 3.0, 7: 1.0}, 1) == pytest.approx(1 / 3, abs=1e-12)
+    assert student.call("ndcg_at_k", [4, 6, 8], {4: 0.0, 6: 0.0, 9: 0.0}, 2) == 0.0
+    assert student.call("ndcg_at_k", [4, 6], {}, 1) == 0.0
+
+
+@pytest.mark.points(1)
+def test_metrics_reject_bad_arguments_hidden(student):
+    """ValueError for k = 0, an empty relevant list (recall), no query or lists of different lengths (mrr), a negative relevance or a duplicate retrieved id (nDCG)."""
+    cases = [("recall_at_k", ([1, 2], [2], 0)), ("recall_at_k", ([1, 2], [], 2)),
+             ("mrr", ([], [])), ("mrr", ([[1], [2]], [[1]])), ("mrr", ([[1]], [[1], [2]])),
+             ("ndcg_at_k", ([1, 2], {1: 1.0}, 0)), ("ndcg_at_k", ([1, 2], {1: 1.0, 2: -0.25}, 2)),
+             ("ndcg_at_k", ([5, 1, 5], {1: 1.0}, 2))]
+    for name, args in cases:
+        with pytest.raises(StudentError) as err:
+            student.call(name, *args)
+        assert err.value.exc_type == "ValueError", name
