@@ -58,19 +58,29 @@ def main() -> None:
     """
 
 
-def _sandbox_option(default: str):
+def _sandbox_option(default: str | None):
+    """`--sandbox`; a default of None means the course's choice ([sandbox] backend in course.toml, else auto)."""
     def decorate(f):
         return click.option(
-            "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=default, show_default=True,
-            envvar="LLMKIT_SANDBOX",
+            "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=default, envvar="LLMKIT_SANDBOX",
+            show_default=default or "course.toml [sandbox] backend, else auto",
             help="Where student code runs: docker (hardened container), local (subprocess; NOT a security "
                  "boundary), or auto (docker when an engine is reachable, else local). Env: LLMKIT_SANDBOX.")(f)
     return decorate
 
 
-def pick_sandbox(sandbox: str) -> str:
-    """Resolve `auto`; grading with the local backend always prints that it is not a boundary."""
-    chosen = resolve_backend(sandbox)
+def course_sandbox():
+    """The course's [sandbox] defaults (backend, jobs); built-in defaults when there is no course.toml."""
+    from autograder.course import COURSE_FILE, SandboxDefaults, load_course
+
+    path = kit_root() / COURSE_FILE
+    return load_course(path).sandbox if path.is_file() else SandboxDefaults()
+
+
+def pick_sandbox(sandbox: str | None) -> str:
+    """Resolve `auto` (and None: the course's backend); grading with the local backend always
+    prints that it is not a boundary."""
+    chosen = resolve_backend(sandbox or course_sandbox().backend)
     if chosen == "local":
         err_console.print(f"[yellow]warning:[/] {LOCAL_WARNING}", highlight=False)
     return chosen
@@ -181,7 +191,7 @@ def summary_table(results, title: str) -> Table:
 @click.option("--gpus", default="auto", show_default=True,
               help="GPUs for assignments with gpu = optional|required: auto (all found), none, or indices like 0,1. "
                    "Each job gets one device.")
-@_sandbox_option("auto")
+@_sandbox_option(None)
 def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, gpus: str,
           sandbox: str) -> None:
     """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
@@ -192,7 +202,8 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
         err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
     sandbox = pick_sandbox(sandbox)
     results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox,
-                          jobs=jobs or os.cpu_count() or 1, suite="public" if public_only else "all", gpus=gpus)
+                          jobs=jobs or course_sandbox().jobs or os.cpu_count() or 1,
+                          suite="public" if public_only else "all", gpus=gpus)
     console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
     if any(r.message.startswith(GRADER_PROBLEMS) for r in results):
         sys.exit(4)
@@ -290,7 +301,7 @@ def _mutation_audit(topics: list[Topic], sandbox: str, max_mutants: int | None, 
 @main.command()
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True)
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel submissions (default: cores).")
-@_sandbox_option("auto")
+@_sandbox_option(None)
 def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     """Grade the sample submissions in course/samples/ and print one score table."""
     from autograder.grade import grade_batch

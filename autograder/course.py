@@ -23,9 +23,16 @@ class _Frozen(BaseModel):
 
 
 class SandboxDefaults(_Frozen):
-    backend: Literal["local"] = "local"
-    memory_mb: int = Field(default=4096, ge=256)
+    """Course-wide defaults: `backend` and `jobs` for the grading commands; `memory_mb` and
+    `test_seconds` for every assignment whose manifest [limits] does not set them."""
+
+    backend: Literal["auto", "local", "docker"] = "auto"
+    memory_mb: int | None = Field(default=None, ge=256, le=1024 * 1024)
+    test_seconds: float | None = Field(default=None, gt=0, le=3600)
     jobs: int | None = Field(default=None, ge=1)
+
+    def limit_defaults(self) -> dict:
+        return {k: v for k, v in (("memory_mb", self.memory_mb), ("test_seconds", self.test_seconds)) if v is not None}
 
 
 class LatePolicy(_Frozen):
@@ -122,6 +129,22 @@ class Course(_Frozen):
             if not 0 <= floor <= 100:
                 raise ValueError(f"{letter} = {floor} is not a percentage between 0 and 100")
         return letters
+
+
+def course_file_of(assignment_dir: Path) -> Path | None:
+    """The course.toml that governs an assignment folder of a kit (`ROOT/solutions/NN-slug` or
+    `ROOT/assignments/NN-slug` -> `ROOT/course/course.toml`), or None outside a kit."""
+    folder = Path(assignment_dir).resolve()
+    if folder.parent.name not in ("solutions", "assignments"):
+        return None
+    path = folder.parent.parent / COURSE_FILE
+    return path if path.is_file() else None
+
+
+def limit_defaults_for(assignment_dir: Path) -> dict:
+    """The course's default limits for this assignment folder ({} when there is no course.toml)."""
+    path = course_file_of(assignment_dir)
+    return load_course(path).sandbox.limit_defaults() if path else {}
 
 
 def load_course(path: Path, known_topics: list[str] | None = None) -> Course:

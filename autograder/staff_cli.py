@@ -34,7 +34,8 @@ _jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 256), default
 _out_option = click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
                            help="Results go to OUT/TOPIC/<student>/ (results.json, grader.log, llmkit.log).")
 _sandbox_option = click.option(
-    "--sandbox", type=click.Choice(("auto", *BACKENDS)), default="auto", show_default=True, envvar="LLMKIT_SANDBOX",
+    "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=None, envvar="LLMKIT_SANDBOX",
+    show_default="course.toml [sandbox] backend, else auto",
     help="Where student code runs: docker (hardened container), local (subprocess; NOT a security boundary), or "
          "auto (docker when an engine is reachable, else local). Env: LLMKIT_SANDBOX.")
 _gpus_option = click.option("--gpus", default="auto", show_default=True,
@@ -168,10 +169,11 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
     """
     from autograder.bulk import bulk_grade
     from autograder.catalog import resolve
-    from autograder.cli import pick_sandbox
+    from autograder.cli import course_sandbox, pick_sandbox
 
     t = resolve(topic)
     sandbox = pick_sandbox(sandbox)
+    jobs = jobs or course_sandbox().jobs
     with _Bar(f"grading {t.id}") as bar:
         report = bulk_grade(topic=t, batch=batch, gradebook=gradebook, out=out, roster=roster, layout=layout,
                             jobs=jobs, sandbox=sandbox, suite="public" if public_only else "all", force=force,
@@ -195,10 +197,11 @@ def regrade_cmd(topic: str, dry_run: bool, all_: bool, gradebook: Path | None, j
     """Regrade TOPIC after its tests changed: only latest submissions graded with other tests."""
     from autograder.bulk import regrade
     from autograder.catalog import resolve
-    from autograder.cli import pick_sandbox
+    from autograder.cli import course_sandbox, pick_sandbox
 
     t = resolve(topic)
-    sandbox = pick_sandbox(sandbox) if not dry_run else sandbox
+    sandbox = pick_sandbox(sandbox) if not dry_run else (sandbox or "local")
+    jobs = jobs or course_sandbox().jobs
     with _Bar(f"regrading {t.id}") as bar:
         plan, report = regrade(topic=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
                                dry_run=dry_run, gpus=gpus, on_event=bar)

@@ -92,3 +92,39 @@ def test_malformed_course_toml_names_file_and_key(tmp_path, text, words):
     with pytest.raises(ConfigError) as info:
         load_course(path, ["90-calc"])
     assert str(path) in str(info.value) and words in str(info.value)
+
+
+def test_shipped_course_and_roster_load():
+    """course/course.toml and course/roster.csv, as shipped, load without a complaint."""
+    from autograder.batch import load_roster
+    from autograder.catalog import kit_root, list_topics
+    from autograder.course import COURSE_FILE
+
+    course = load_course(kit_root() / COURSE_FILE, [t.id for t in list_topics()])
+    assert course.assignments
+    roster = load_roster(kit_root() / "course" / "roster.csv")
+    assert len({s.id for s in roster}) == len(roster) >= 1
+
+
+def test_course_sandbox_defaults_fill_what_manifests_leave_out(tmp_path):
+    """[sandbox] memory_mb / test_seconds of course.toml apply to manifests that do not set them;
+    a manifest's own [limits] always wins."""
+    import shutil
+
+    from autograder.catalog import resolve
+
+    scenario = Path(__file__).parent / "scenarios" / "kit" / "solutions" / "90-calc"
+    folder = tmp_path / "solutions" / "90-calc"
+    shutil.copytree(scenario, folder)
+    manifest = folder / "manifest.toml"
+    manifest.write_text(manifest.read_text().replace("memory_mb = 2048\n", ""))
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "course.toml").write_text(
+        COURSE + '[sandbox]\nbackend = "docker"\nmemory_mb = 3000\ntest_seconds = 7\n')
+    limits = resolve("90-calc", root=tmp_path).manifest.limits
+    assert limits.memory_mb == 3000 and limits.test_seconds == 4  # test_seconds is set by the manifest
+
+    (tmp_path / "course" / "course.toml").write_text(COURSE + '[sandbox]\nbackend = "podman"\n')
+    with pytest.raises(ConfigError) as err:
+        resolve("90-calc", root=tmp_path)
+    assert "key 'sandbox.backend'" in str(err.value)
