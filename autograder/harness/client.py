@@ -101,7 +101,7 @@ class WorkerSession:
             worker.kill()
             raise StudentError("Timeout", f"the submission took more than {HELLO_TIMEOUT:.0f} s to import", "timeout") from None
         except (ChannelClosed, ProtocolError) as exc:
-            out = worker.output.take()
+            out = worker.output.take(wait=0.5)
             desc = worker.exit_description()
             worker.kill()
             msg = f"the worker {desc} while importing the submission"
