@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -87,6 +88,31 @@ class WorkerSession:
         self.worker: WorkerProcess | None = None
         self.import_errors: dict[str, dict] = {}
         self.restarts = 0
+        self._starting: threading.Thread | None = None
+        self._start_error: StudentError | None = None
+
+    def start_in_background(self) -> None:
+        """Start the worker now, in a thread, so that it imports the submission while pytest
+        collects the tests (whose oracles take seconds to import); the first request waits for it."""
+        if self.worker is not None or self._starting is not None:
+            return
+
+        def start() -> None:
+            try:
+                self.worker = self._start()
+            except StudentError as exc:  # reported by the first request, as a lazy start would
+                self._start_error = exc
+
+        self._starting = threading.Thread(target=start, name="llmkit-worker-start", daemon=True)
+        self._starting.start()
+
+    def _join_start(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            error, self._start_error = self._start_error, None
+            if error is not None:
+                raise error
 
     def _start(self) -> WorkerProcess:
         try:
@@ -126,12 +152,19 @@ class WorkerSession:
             self.restarts += 1
 
     def close(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
 
     def request(self, message: dict, deadline: "Deadline", what: str) -> Any:
         """Send one request and return the value; raise StudentError for anything else."""
+        if self._starting is not None:
+            waited = time.monotonic()
+            self._join_start()
+            deadline.extend(time.monotonic() - waited)  # start-up is not charged to the test
         if self.worker is None:
             started = time.monotonic()
             self.worker = self._start()

@@ -243,6 +243,25 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.write_line(format_table(settings.records))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the worker of each assignment on the command line before collection: the worker
+    imports the submission while pytest imports the test modules and their oracles."""
+    config = session.config
+    settings = config.stash.get(SETTINGS, None)
+    if settings is None or settings.sandbox == "inprocess" or config.option.collectonly:
+        return
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        folder = find_assignment_dir(path if path.is_dir() else path.parent)
+        if folder is None or folder in settings.sessions:
+            continue
+        try:
+            folder, manifest = _assignment(settings, folder / "manifest.toml")
+        except Exception:  # a broken manifest is reported by the first test that needs it
+            continue
+        _session(settings, folder, manifest).start_in_background()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     settings = config.stash.get(SETTINGS, None)
     if settings is None:
