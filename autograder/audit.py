@@ -34,6 +34,7 @@ class AuditReport:
     equivalent: list[Mutant] = field(default_factory=list)
     sampled_from: int = 0
     seconds: float = 0.0
+    stale: list[str] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -52,6 +53,15 @@ def all_mutants(topic: Topic) -> list[Mutant]:
     return out
 
 
+def stale_equivalents(topic: Topic, candidates: list[Mutant] | None = None) -> list[str]:
+    """Manifest entries `[[mutants.equivalent]]` that match no mutant of the reference any more
+    (the code moved or changed): each is a line naming the entry and the fix."""
+    keys = {(m.file, m.line, m.description) for m in (candidates if candidates is not None else all_mutants(topic))}
+    return [f"[[mutants.equivalent]] {e.file}:{e.line} {e.mutation!r} matches no mutant of the reference; "
+            "the code moved or changed: update its line (or remove the entry)"
+            for e in topic.manifest.mutants.equivalent if (e.file, e.line, e.mutation) not in keys]
+
+
 def _is_equivalent(topic: Topic, mutant: Mutant) -> bool:
     return any(e.file == mutant.file and e.line == mutant.line and e.mutation == mutant.description
                for e in topic.manifest.mutants.equivalent)
@@ -66,6 +76,7 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
     report = AuditReport(topic=topic.id)
     candidates = all_mutants(topic)
     report.sampled_from = len(candidates)
+    report.stale = stale_equivalents(topic, candidates)
     report.equivalent = [m for m in candidates if _is_equivalent(topic, m)]
     candidates = [m for m in candidates if not _is_equivalent(topic, m)]
     if max_mutants is not None and len(candidates) > max_mutants:

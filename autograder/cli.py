@@ -289,6 +289,8 @@ def _mutation_audit(topics: list[Topic], sandbox: str, max_mutants: int | None, 
         report = audit_topic(t, sandbox=sandbox, jobs=jobs, max_mutants=max_mutants)
         for m in report.survived:
             console.print(f"  survived  {m.key}", highlight=False, markup=False)
+        for line in report.stale:
+            err_console.print(f"  [yellow]stale[/]     {escape(line)}", highlight=False)
         sampled = f"{report.total} of {report.sampled_from}" if report.total < report.sampled_from - len(report.equivalent) else str(report.total)
         summary.add_row(t.id, sampled, str(len(report.killed)), str(len(report.survived)), str(len(report.equivalent)),
                         f"[{'green' if report.meets_target else 'red'}]{report.score:.1%}[/]", f"{report.seconds:.0f}")

@@ -71,3 +71,15 @@ def test_equivalent_mutants_leave_the_score():
     topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
     report = audit_topic(topic, jobs=2, max_mutants=3, seed=1)
     assert len(report.equivalent) == 2 and report.total == 3 and report.sampled_from == 13
+
+
+def test_stale_equivalent_entries_are_named():
+    from autograder.audit import stale_equivalents
+
+    base = resolve("90-calc", root=SCENARIO_ROOT)
+    equivalent = (EquivalentMutant(file="calc.py", line=39, mutation="1 -> 2", reason="still matches a mutant"),
+                  EquivalentMutant(file="calc.py", line=7, mutation="1 -> 2", reason="the code moved away"))
+    manifest = base.manifest.model_copy(update={"mutants": MutantsSpec(equivalent=equivalent)})
+    topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    stale = stale_equivalents(topic)
+    assert len(stale) == 1 and "calc.py:7" in stale[0] and "update its line" in stale[0]

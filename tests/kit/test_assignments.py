@@ -90,3 +90,12 @@ def test_samples_score_as_expected(topic_id, tmp_path):
     results = grade_batch(topic=topic, sources=[SAMPLES / topic_id / n for n in names], out_root=tmp_path, jobs=2)
     got = {r.submission: r.score for r in results}
     assert got == {n: float(expected[n]) for n in names}
+
+
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_equivalent_mutants_still_match_the_reference(topic_id):
+    """Each [[mutants.equivalent]] entry names a mutant that exists: when the reference moves,
+    its entries must move with it, or the audit would count real equivalents as survivors."""
+    from autograder.audit import stale_equivalents
+
+    assert stale_equivalents(resolve(topic_id, ROOT)) == []
