@@ -321,7 +321,8 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
             continue
         sources = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix == ".zip")
         console.print(f"grading {len(sources)} sample(s) of {t.id} ...", highlight=False)
-        for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs or os.cpu_count() or 1):
+        for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox,
+                             jobs=jobs or course_sandbox().jobs or os.cpu_count() or 1):
             table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
             failures |= r.message.startswith(GRADER_PROBLEMS)
     console.print(table)
