@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +38,10 @@ from autograder.grade import Suite, grade_submission
 from autograder.gradebook import Gradebook, GradebookError
 from autograder.gradebook.store import now_iso
 from autograder.intake import take_in
-from autograder.results import GRADER_PROBLEMS, SubmissionResult, error_result
+from autograder.results import GRADER_FAILURE, GRADER_PROBLEMS, SubmissionResult, error_result
 from autograder.sandbox.base import DEFAULT_ENV
-from autograder.sandbox.gpu import GpuPool, detect_gpus, plan_devices
+from autograder.sandbox.gpu import pool_for
 
-GRADER_FAILURE = "Grader failure"
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
 
@@ -170,10 +170,7 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
     jobs = jobs or os.cpu_count() or 1
     out_dir = out_root / topic.id
     _check_writable(out_dir)
-    gpu_pool = None
-    if topic.manifest.gpu != "none":
-        devices = plan_devices(topic.manifest.gpu, gpus, detect_gpus(), topic.id)
-        gpu_pool = GpuPool(devices) if devices else None
+    gpu_pool = pool_for(topic.manifest.gpu, gpus, topic.id)
     tests_hash, test_files = tests_fingerprint(topic, suite)
     gradebook.upsert_assignment(topic.id, title=topic.manifest.title, tests_hash=tests_hash, test_files=test_files)
     run_id = gradebook.start_run(assignment_id=topic.id, tests_hash=tests_hash, command=command,
@@ -202,19 +199,16 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
                 return Outcome(entry.student_id, label, "skipped", note="already graded with these tests")
             if claim == "busy":
                 return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
-            device = gpu_pool.acquire() if gpu_pool is not None else None
-            try:
-                result = grade_submission(topic=topic, source=entry.source, out_dir=folder, sandbox=sandbox,
-                                          suite=suite, name=label, gpu=device.index if device else None)
-            except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
-                if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
-                    stop.set()
-                    fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
-                                 "and rerun the same command: finished grades are kept")
-                result = error_result(topic.id, label, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
-            finally:
-                if device is not None:
-                    gpu_pool.release(device)
+            with gpu_pool.lease() if gpu_pool is not None else nullcontext() as device:
+                try:
+                    result = grade_submission(topic=topic, source=entry.source, out_dir=folder, sandbox=sandbox,
+                                              suite=suite, name=label, gpu=device.index if device else None)
+                except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
+                    if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
+                        stop.set()
+                        fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
+                                     "and rerun the same command: finished grades are kept")
+                    result = error_result(topic.id, label, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
             seconds = time.monotonic() - clock
             if result.status == "error" and result.message.startswith(GRADER_PROBLEMS):
                 gradebook.release(sub_id, tests_hash, run_id)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Literal
@@ -23,9 +24,10 @@ from autograder import __version__
 from autograder.catalog import Topic
 from autograder.errors import SubmissionError
 from autograder.intake import take_in
-from autograder.results import RecordsError, SubmissionResult, assemble, error_result, write_results
+from autograder.results import (GRADER_FAILURE, SANDBOX_FAILURE, RecordsError, SubmissionResult, assemble, error_result,
+                                write_results)
 from autograder.sandbox import SandboxError
-from autograder.sandbox.gpu import Gpu, GpuPool, detect_gpus, plan_devices
+from autograder.sandbox.gpu import Gpu, GpuPool, pool_for
 
 PYTEST_INI = Path(__file__).parent / "harness" / "pytest.ini"
 Suite = Literal["all", "public", "hidden"]
@@ -115,7 +117,7 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         check_resources(topic)
         meta.update(preflight(sandbox, gpu))
     except SandboxError as exc:
-        result = error_result(topic.id, name, f"Sandbox failure: {exc}", meta=meta)
+        result = error_result(topic.id, name, f"{SANDBOX_FAILURE}: {exc}", meta=meta)
         write_results(result, out_dir, topic.manifest.hidden_visibility)
         return result
     work = Path(tempfile.mkdtemp(prefix="llmkit-grade-"))
@@ -141,7 +143,7 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
             result = assemble(topic.id, name, records, problems=intake.problems, execution_time=seconds,
                               content_hash=intake.content_hash, meta=meta, session_note=note)
         except RecordsError as exc:
-            result = error_result(topic.id, name, f"Grader failure: {exc}; see {out_dir / 'grader.log'}",
+            result = error_result(topic.id, name, f"{GRADER_FAILURE}: {exc}; see {out_dir / 'grader.log'}",
                                   content_hash=intake.content_hash, meta=meta)
         shutil.copyfile(records, out_dir / "records.jsonl") if records.exists() else None
         write_results(result, out_dir, topic.manifest.hidden_visibility)
@@ -159,10 +161,8 @@ def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: s
     GPU assignments get one device per job from a pool (see sandbox.gpu);
     raises SandboxError before grading anything when a required GPU is absent.
     """
-    if gpu_pool is None and topic.manifest.gpu != "none":
-        inventory = detect_gpus() if gpu_inventory is None else gpu_inventory
-        devices = plan_devices(topic.manifest.gpu, gpus, inventory, topic.id)
-        gpu_pool = GpuPool(devices) if devices else None
+    if gpu_pool is None:
+        gpu_pool = pool_for(topic.manifest.gpu, gpus, topic.id, gpu_inventory)
     names: dict[str, int] = {}
     planned = []
     for src in sources:
@@ -172,20 +172,17 @@ def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: s
 
     def one(item: tuple[Path, str]) -> SubmissionResult:
         src, name = item
-        device = gpu_pool.acquire() if gpu_pool is not None else None
-        try:
-            result = grade_submission(topic=topic, source=src, out_dir=out_root / topic.id / name,
-                                      sandbox=sandbox, suite=suite, name=name,
-                                      gpu=device.index if device is not None else None)
-        except Exception as exc:  # a grader bug must not lose the rest of the batch
-            result = error_result(topic.id, name, f"Grader failure: {type(exc).__name__}: {exc}")
+        with gpu_pool.lease() if gpu_pool is not None else nullcontext() as device:
             try:
-                write_results(result, out_root / topic.id / name)
-            except OSError:
-                pass
-        finally:
-            if device is not None:
-                gpu_pool.release(device)
+                result = grade_submission(topic=topic, source=src, out_dir=out_root / topic.id / name,
+                                          sandbox=sandbox, suite=suite, name=name,
+                                          gpu=device.index if device is not None else None)
+            except Exception as exc:  # a grader bug must not lose the rest of the batch
+                result = error_result(topic.id, name, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
+                try:
+                    write_results(result, out_root / topic.id / name)
+                except OSError:
+                    pass
         if on_done is not None:
             on_done(result)
         return result

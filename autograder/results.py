@@ -18,7 +18,9 @@ from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
 
 # Message prefixes of results that are the grader's fault, not the student's: "fix the grader and
 # grade again". `grade`/`demo`/`bulk` exit 4 when one appears.
-GRADER_PROBLEMS = ("Grader failure", "Sandbox failure")
+GRADER_FAILURE = "Grader failure"
+SANDBOX_FAILURE = "Sandbox failure"
+GRADER_PROBLEMS = (GRADER_FAILURE, SANDBOX_FAILURE)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
     broken = [t for t in tests if t.category == "sandbox"]
     if broken:
         status = "error"
-        lines.insert(0, f"Sandbox failure: the sandbox could not run {len(broken)} test(s) ({broken[0].output.splitlines()[-1]}); "
+        lines.insert(0, f"{SANDBOX_FAILURE}: the sandbox could not run {len(broken)} test(s) ({broken[0].output.splitlines()[-1]}); "
                         "the score is incomplete: fix the sandbox and grade this submission again")
     return SubmissionResult(
         topic=topic, submission=submission, status=status, score=score, max_score=max_score,

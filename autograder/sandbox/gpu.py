@@ -17,8 +17,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from autograder.sandbox.base import SandboxError
 
@@ -119,6 +120,15 @@ class GpuPool:
                     raise SandboxError(f"no GPU became free within {timeout:g} s")
             return self._free.pop(0)
 
+    @contextmanager
+    def lease(self) -> Iterator[Gpu]:
+        """One device for the length of a job: acquired, then released (and checked for leftovers)."""
+        gpu = self.acquire()
+        try:
+            yield gpu
+        finally:
+            self.release(gpu)
+
     def release(self, gpu: Gpu) -> None:
         """Return `gpu` after a job, unless compute processes are still on it."""
         pids = self._leftovers(gpu)
@@ -131,3 +141,12 @@ class GpuPool:
             else:
                 self._free.append(gpu)
             self._cond.notify_all()
+
+
+def pool_for(gpu_mode: str, gpus_option: str, topic: str = "", inventory: list[Gpu] | None = None) -> GpuPool | None:
+    """The GPU pool of a batch of `topic`, one device per job; None when the batch runs on the CPU.
+    `inventory` defaults to the GPUs found on this machine."""
+    if gpu_mode == "none":
+        return None
+    devices = plan_devices(gpu_mode, gpus_option, detect_gpus() if inventory is None else inventory, topic)
+    return GpuPool(devices) if devices else None
