@@ -27,7 +27,8 @@ from autograder import __version__
 from autograder.catalog import Topic, kit_root, list_topics, resolve
 from autograder.errors import KitError, SubmissionError
 from autograder.results import GRADER_PROBLEMS
-from autograder.sandbox import BACKENDS, LOCAL_WARNING, resolve_backend
+from autograder.cli_options import grading_setup, sandbox_option
+from autograder.sandbox import resolve_backend
 
 console = Console()
 err_console = Console(stderr=True)
@@ -56,34 +57,6 @@ def main() -> None:
     Students: `llmkit check TOPIC`, then `llmkit submit TOPIC`.
     TAs: `llmkit grade TOPIC SUBMISSION...`. Instructors: `llmkit release`, `llmkit validate`.
     """
-
-
-def _sandbox_option(default: str | None):
-    """`--sandbox`; a default of None means the course's choice ([sandbox] backend in course.toml, else auto)."""
-    def decorate(f):
-        return click.option(
-            "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=default, envvar="LLMKIT_SANDBOX",
-            show_default=default or "course.toml [sandbox] backend, else auto",
-            help="Where student code runs: docker (hardened container), local (subprocess; NOT a security "
-                 "boundary), or auto (docker when an engine is reachable, else local). Env: LLMKIT_SANDBOX.")(f)
-    return decorate
-
-
-def course_sandbox():
-    """The course's [sandbox] defaults (backend, jobs); built-in defaults when there is no course.toml."""
-    from autograder.course import COURSE_FILE, SandboxDefaults, load_course
-
-    path = kit_root() / COURSE_FILE
-    return load_course(path).sandbox if path.is_file() else SandboxDefaults()
-
-
-def pick_sandbox(sandbox: str | None) -> str:
-    """Resolve `auto` (and None: the course's backend); grading with the local backend always
-    prints that it is not a boundary."""
-    chosen = resolve_backend(sandbox or course_sandbox().backend)
-    if chosen == "local":
-        err_console.print(f"[yellow]warning:[/] {LOCAL_WARNING}", highlight=False)
-    return chosen
 
 
 @main.command("list")
@@ -124,7 +97,7 @@ def _print_feedback(result, verbose: bool) -> None:
 @click.argument("topic")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Show feedback for passing tests too.")
-@_sandbox_option("local")
+@sandbox_option("local")
 def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     """Run the public tests of TOPIC on your work (PATH, default: the assignment folder).
 
@@ -191,7 +164,7 @@ def summary_table(results, title: str) -> Table:
 @click.option("--gpus", default="auto", show_default=True,
               help="GPUs for assignments with gpu = optional|required: auto (all found), none, or indices like 0,1. "
                    "Each job gets one device.")
-@_sandbox_option(None)
+@sandbox_option(None)
 def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, gpus: str,
           sandbox: str) -> None:
     """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
@@ -200,9 +173,8 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
     t = resolve(topic)
     if t.solution_dir is None:
         err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
-    sandbox = pick_sandbox(sandbox)
-    results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox,
-                          jobs=jobs or course_sandbox().jobs or os.cpu_count() or 1,
+    sandbox, jobs = grading_setup(sandbox, jobs)
+    results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox, jobs=jobs,
                           suite="public" if public_only else "all", gpus=gpus)
     console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
     if any(r.message.startswith(GRADER_PROBLEMS) for r in results):
@@ -249,7 +221,7 @@ def _topics(topic: str | None, all_: bool) -> list[Topic]:
 @click.option("--max-mutants", type=click.IntRange(1), default=None,
               help="Audit a seeded random sample of at most this many mutants per assignment.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel mutants (default: cores).")
-@_sandbox_option("local")
+@sandbox_option("local")
 def validate(topic: str | None, all_: bool, mutants: bool, max_mutants: int | None, jobs: int | None,
              sandbox: str) -> None:
     """Check TOPIC: reference full marks, starter zero, identical reruns, time budget, clean release."""
@@ -303,13 +275,13 @@ def _mutation_audit(topics: list[Topic], sandbox: str, max_mutants: int | None, 
 @main.command()
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True)
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel submissions (default: cores).")
-@_sandbox_option(None)
+@sandbox_option(None)
 def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     """Grade the sample submissions in course/samples/ and print one score table."""
     from autograder.grade import grade_batch
 
     samples_root = kit_root() / "course" / "samples"
-    sandbox = pick_sandbox(sandbox)
+    sandbox, jobs = grading_setup(sandbox, jobs)
     console.print(f"sandbox: {sandbox}", highlight=False)
     table = Table(title=f"llmkit demo: sample submissions graded ({sandbox} sandbox)")
     for col in ("topic", "sample", "status", "score", "max", "time (s)"):
@@ -321,8 +293,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
             continue
         sources = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix == ".zip")
         console.print(f"grading {len(sources)} sample(s) of {t.id} ...", highlight=False)
-        for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox,
-                             jobs=jobs or course_sandbox().jobs or os.cpu_count() or 1):
+        for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs):
             table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
             failures |= r.message.startswith(GRADER_PROBLEMS)
     console.print(table)

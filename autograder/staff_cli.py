@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from autograder.cli_options import grading_setup, sandbox_option
 from autograder.sandbox import BACKENDS
 
 console = Console()
@@ -33,11 +34,6 @@ _jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 256), default
                             help="Submissions graded in parallel (default: the number of cores).")
 _out_option = click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
                            help="Results go to OUT/TOPIC/<student>/ (results.json, grader.log, llmkit.log).")
-_sandbox_option = click.option(
-    "--sandbox", type=click.Choice(("auto", *BACKENDS)), default=None, envvar="LLMKIT_SANDBOX",
-    show_default="course.toml [sandbox] backend, else auto",
-    help="Where student code runs: docker (hardened container), local (subprocess; NOT a security boundary), or "
-         "auto (docker when an engine is reachable, else local). Env: LLMKIT_SANDBOX.")
 _gpus_option = click.option("--gpus", default="auto", show_default=True,
                             help="GPU assignments: auto, none, or device indices like 0,1 (one device per job).")
 
@@ -158,7 +154,7 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
 @_gradebook_option
 @_jobs_option
 @_out_option
-@_sandbox_option
+@sandbox_option(None)
 @_gpus_option
 def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: bool, public_only: bool,
              gradebook: Path | None, jobs: int | None, out: Path, sandbox: str, gpus: str) -> None:
@@ -169,11 +165,9 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
     """
     from autograder.bulk import bulk_grade
     from autograder.catalog import resolve
-    from autograder.cli import course_sandbox, pick_sandbox
 
     t = resolve(topic)
-    sandbox = pick_sandbox(sandbox)
-    jobs = jobs or course_sandbox().jobs
+    sandbox, jobs = grading_setup(sandbox, jobs)
     with _Bar(f"grading {t.id}") as bar:
         report = bulk_grade(topic=t, batch=batch, gradebook=gradebook, out=out, roster=roster, layout=layout,
                             jobs=jobs, sandbox=sandbox, suite="public" if public_only else "all", force=force,
@@ -190,18 +184,16 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
 @_gradebook_option
 @_jobs_option
 @_out_option
-@_sandbox_option
+@sandbox_option(None)
 @_gpus_option
 def regrade_cmd(topic: str, dry_run: bool, all_: bool, gradebook: Path | None, jobs: int | None, out: Path,
                 sandbox: str, gpus: str) -> None:
     """Regrade TOPIC after its tests changed: only latest submissions graded with other tests."""
     from autograder.bulk import regrade
     from autograder.catalog import resolve
-    from autograder.cli import course_sandbox, pick_sandbox
 
     t = resolve(topic)
-    sandbox = pick_sandbox(sandbox) if not dry_run else (sandbox or "local")
-    jobs = jobs or course_sandbox().jobs
+    sandbox, jobs = grading_setup(sandbox, jobs) if not dry_run else (sandbox or "local", jobs)
     with _Bar(f"regrading {t.id}") as bar:
         plan, report = regrade(topic=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
                                dry_run=dry_run, gpus=gpus, on_event=bar)
