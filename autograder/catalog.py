@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.errors import UnknownTopic
-from autograder.course import limit_defaults_for
 from autograder.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 
@@ -72,5 +71,5 @@ def resolve(topic: str, root: Path | None = None) -> Topic:
     asg = root / "assignments" / tid
     sol_dir = sol if (sol / MANIFEST_NAME).is_file() else None
     asg_dir = asg if (asg / MANIFEST_NAME).is_file() else None
-    manifest = load_manifest(sol_dir or asg_dir, limit_defaults_for(sol_dir or asg_dir))
+    manifest = load_manifest(sol_dir or asg_dir)
     return Topic(id=tid, manifest=manifest, solution_dir=sol_dir, assignment_dir=asg_dir)

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from autograder.course import limit_defaults_for
 from autograder.errors import ConfigError
 
 MANIFEST_NAME = "manifest.toml"
@@ -94,12 +95,13 @@ def _describe(exc: ValidationError, path: Path) -> str:
     return "\n".join(lines)
 
 
-def load_manifest(folder: Path, limit_defaults: dict | None = None) -> Manifest:
+def load_manifest(folder: Path) -> Manifest:
     """Read `folder/manifest.toml`; the id must equal the folder name.
 
-    `limit_defaults` (the course's [sandbox] memory_mb / test_seconds) fill the keys the
-    manifest's [limits] leaves out; the manifest always wins.
+    In a kit, the course's [sandbox] memory_mb / test_seconds fill the keys the manifest's
+    [limits] leaves out; the manifest always wins.
     """
+
     path = Path(folder) / MANIFEST_NAME
     if not path.is_file():
         raise ConfigError(f"{path}: file not found; every assignment folder needs a manifest.toml (see docs/authoring.md)")
@@ -109,6 +111,7 @@ def load_manifest(folder: Path, limit_defaults: dict | None = None) -> Manifest:
         raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    limit_defaults = limit_defaults_for(folder)
     if limit_defaults and isinstance(data.get("limits", {}), dict):
         data["limits"] = {**limit_defaults, **data.get("limits", {})}
     try:

@@ -23,7 +23,6 @@ import pytest
 
 from autograder.harness.client import Deadline, Student, StudentError, WorkerSession
 from autograder.harness.scoring import TestRecord, hidden_feedback, public_feedback, visibility_of
-from autograder.course import limit_defaults_for
 from autograder.manifest import Manifest, find_assignment_dir, load_manifest
 from autograder.sandbox import get_sandbox
 from autograder.sandbox.base import Limits, WorkerSpec
@@ -128,7 +127,7 @@ def _assignment(settings: Settings, path: Path) -> tuple[Path, Manifest]:
     if folder is None:
         raise pytest.UsageError(f"{path}: no manifest.toml in this folder or above; the student fixture needs one")
     if folder not in settings.manifests:
-        settings.manifests[folder] = load_manifest(folder, limit_defaults_for(folder))
+        settings.manifests[folder] = load_manifest(folder)
     return folder, settings.manifests[folder]
 
 
