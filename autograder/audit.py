@@ -53,18 +53,21 @@ def all_mutants(topic: Topic) -> list[Mutant]:
     return out
 
 
+def _equivalent_keys(topic: Topic) -> set[tuple[str, int, str]]:
+    return {(e.file, e.line, e.mutation) for e in topic.manifest.mutants.equivalent}
+
+
+def _key(mutant: Mutant) -> tuple[str, int, str]:
+    return mutant.file, mutant.line, mutant.description
+
+
 def stale_equivalents(topic: Topic, candidates: list[Mutant] | None = None) -> list[str]:
     """Manifest entries `[[mutants.equivalent]]` that match no mutant of the reference any more
     (the code moved or changed): each is a line naming the entry and the fix."""
-    keys = {(m.file, m.line, m.description) for m in (candidates if candidates is not None else all_mutants(topic))}
+    keys = {_key(m) for m in (candidates if candidates is not None else all_mutants(topic))}
     return [f"[[mutants.equivalent]] {e.file}:{e.line} {e.mutation!r} matches no mutant of the reference; "
             "the code moved or changed: update its line (or remove the entry)"
             for e in topic.manifest.mutants.equivalent if (e.file, e.line, e.mutation) not in keys]
-
-
-def _is_equivalent(topic: Topic, mutant: Mutant) -> bool:
-    return any(e.file == mutant.file and e.line == mutant.line and e.mutation == mutant.description
-               for e in topic.manifest.mutants.equivalent)
 
 
 def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_mutants: int | None = None,
@@ -77,8 +80,9 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
     candidates = all_mutants(topic)
     report.sampled_from = len(candidates)
     report.stale = stale_equivalents(topic, candidates)
-    report.equivalent = [m for m in candidates if _is_equivalent(topic, m)]
-    candidates = [m for m in candidates if not _is_equivalent(topic, m)]
+    equivalent = _equivalent_keys(topic)
+    report.equivalent = [m for m in candidates if _key(m) in equivalent]
+    candidates = [m for m in candidates if _key(m) not in equivalent]
     if max_mutants is not None and len(candidates) > max_mutants:
         candidates = sorted(random.Random(seed).sample(candidates, max_mutants), key=lambda m: (m.file, m.line))
     report.total = len(candidates)
