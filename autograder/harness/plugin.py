@@ -256,9 +256,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             continue
         try:
             folder, manifest = _assignment(settings, folder / "manifest.toml")
-        except Exception:  # a broken manifest is reported by the first test that needs it
+            _session(settings, folder, manifest).start_in_background()
+        except Exception:  # a broken manifest or sandbox is reported by the first test that needs it
             continue
-        _session(settings, folder, manifest).start_in_background()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -223,10 +223,16 @@ class DockerSandbox(Sandbox):
         remove_containers(self.client, {"llmkit.session": self.session})
 
 
+def _labelled(client, filters: dict) -> list:
+    """Containers matching `filters`. Another grader may remove one of them between the listing
+    and its inspection (two graders on one engine): such a container is skipped, not an error."""
+    return client.containers.list(all=True, filters=filters, ignore_removed=True)
+
+
 def remove_containers(client, labels: dict) -> int:
     filters = {"label": [LABEL + "=1"] + [f"{k}={v}" for k, v in labels.items()]}
     removed = 0
-    for container in client.containers.list(all=True, filters=filters):
+    for container in _labelled(client, filters):
         try:
             container.remove(force=True)
             removed += 1
@@ -249,7 +255,7 @@ def sweep(client) -> int:
     """Remove llmkit containers left by grader processes of this host that are no longer running."""
     removed = 0
     host = socket.gethostname()
-    for container in client.containers.list(all=True, filters={"label": [LABEL + "=1", f"llmkit.host={host}"]}):
+    for container in _labelled(client, {"label": [LABEL + "=1", f"llmkit.host={host}"]}):
         pid = container.labels.get("llmkit.pid", "")
         if not pid.isdigit() or not _pid_alive(int(pid)):
             try:

@@ -130,3 +130,29 @@ def test_leftovers_of_a_dead_grader_are_swept_at_start(docker_ready):
         assert docker_ready.containers.list(all=True, filters={"id": ghost.id}) == []
     finally:
         sandbox.close()
+
+
+def test_sweep_survives_a_container_removed_by_another_grader():
+    """Two graders on one engine: a container listed by one and removed by the other before it is
+    inspected is skipped, so neither grader's sandbox fails to start."""
+    import docker.errors
+
+    from autograder.sandbox.docker import remove_containers, sweep
+
+    class _Gone:
+        labels = {"llmkit.pid": "999999999"}
+
+        def remove(self, force: bool = False) -> None:
+            raise docker.errors.NotFound("already removed")
+
+    class _Containers:
+        def list(self, all: bool = False, filters: dict | None = None, ignore_removed: bool = False):
+            if not ignore_removed:  # what docker-py does when a listed container vanishes before inspection
+                raise docker.errors.NotFound("No such container")
+            return [_Gone()]
+
+    class _Client:
+        containers = _Containers()
+
+    assert sweep(_Client()) == 0
+    assert remove_containers(_Client(), {"llmkit.session": "x"}) == 0

@@ -184,7 +184,7 @@ def test_disk_full_mid_batch_stops_cleanly_and_rerun_completes(tmp_path, cli, mo
 
 
 def _spawn(batch: Path, db: Path, out: Path) -> subprocess.Popen:
-    env = {**os.environ, "LLMKIT_ROOT": str(KIT)}
+    env = {**os.environ, "LLMKIT_ROOT": str(KIT), "LLMKIT_SANDBOX": "local"}
     return subprocess.Popen([sys.executable, "-c", CLI, "bulk", "90-calc", str(batch), "--gradebook", str(db),
                              "--out", str(out), "-j", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
