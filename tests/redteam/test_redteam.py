@@ -34,21 +34,33 @@ DISK_BOUND = 300 * 1024 * 1024
 MEMORY_BOUND_KB = 1024 * 1024
 
 
-def _mem_available_kb() -> int:
+def _meminfo() -> dict[str, int]:
+    fields = {}
     for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1])
-    return 0
+        key, _, rest = line.partition(":")
+        fields[key] = int(rest.split()[0])
+    return fields
 
 
-def _memory_settles(before_kb: int, patience_s: float = 30.0) -> bool:
+def _mem_available_kb() -> int:
+    """MemAvailable with the page cache dropped first where we may (root, as in CI): the cache left
+    by other tests' file I/O then cannot make the before/after comparison drift."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    except OSError:
+        pass
+    return _meminfo()["MemAvailable"]
+
+
+def _memory_settles(before_kb: int, patience_s: float = 60.0) -> bool:
     """Host memory comes back within the bound once the container is gone. The kernel frees a
     killed cgroup's pages asynchronously, so poll instead of reading once."""
     deadline = time.monotonic() + patience_s
     while before_kb - _mem_available_kb() >= MEMORY_BOUND_KB:
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.5)
+        time.sleep(1.0)
     return True
 
 
@@ -141,7 +153,9 @@ def test_attack_is_contained(attack: Attack, host, tmp_path):
     assert client.containers.list(all=True, filters={"label": "llmkit.sandbox=1"}) == []
     assert _worker_processes() == []
     assert shutil.disk_usage("/").used - disk_before < DISK_BOUND
-    assert _memory_settles(mem_before), f"host memory still down by more than {MEMORY_BOUND_KB} kB after the attack"
+    assert _memory_settles(mem_before), (
+        f"host memory still down by more than {MEMORY_BOUND_KB} kB after the attack: available {mem_before} kB "
+        f"before; now {_meminfo()}; containers: {[c.name for c in client.containers.list(all=True)]}")
     limit = len(result.tests) * host["topic"].manifest.limits.test_seconds
     assert elapsed < limit + GRACE_SECONDS
 
