@@ -57,6 +57,23 @@ def main() -> None:
     Students: `llmkit check TOPIC`, then `llmkit submit TOPIC`.
     TAs: `llmkit grade TOPIC SUBMISSION...`. Instructors: `llmkit release`, `llmkit validate`.
     """
+    _stop_sessions_on_sigterm()
+
+
+def _stop_sessions_on_sigterm() -> None:
+    """SIGTERM (a scheduler's stop, `kill`) forwards the stop to every grading session in flight, whose
+    harness removes its workers and containers; the interrupted submissions get a grader-failure
+    result (grade again), and the command exits 143 after its cleanup has run."""
+    import signal
+
+    def stop(signum, frame) -> None:
+        from autograder.grade import STOPPING, stop_running_sessions
+
+        STOPPING.set()
+        stop_running_sessions()
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @main.command("list")
@@ -185,10 +202,32 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
 @click.argument("topic", required=False)
 @click.option("--all", "all_", is_flag=True, help="Release every assignment.")
 @click.option("--check", "check_only", is_flag=True, help="Only check that assignments/ is up to date and leaks nothing.")
-def release(topic: str | None, all_: bool, check_only: bool) -> None:
-    """Generate assignments/TOPIC (the student copy) from solutions/TOPIC."""
-    from autograder.release import build_release, check_release
+@click.option("--kit", "kit_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Write the tree students receive into KIT (llmkit, every released assignment regenerated, a "
+                   "student course.toml and README), then scan it for leaks.")
+@click.option("--force", is_flag=True, help="With --kit: replace a kit written before (a non-empty KIT is refused otherwise).")
+def release(topic: str | None, all_: bool, check_only: bool, kit_dir: Path | None, force: bool) -> None:
+    """Generate assignments/TOPIC (the student copy) from solutions/TOPIC, or with --kit the whole student kit."""
+    from autograder.release import build_kit, build_release, check_release
 
+    if kit_dir is not None:
+        if topic or all_ or check_only:
+            raise click.UsageError("--kit takes every released assignment; give no TOPIC, --all or --check with it")
+        report = build_kit(kit_dir, force=force)
+        for note in report.notes:
+            err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+        if report.skipped:
+            err_console.print(f"[yellow]note:[/] not released yet, so not in the kit: {', '.join(report.skipped)}",
+                              highlight=False)
+        if report.leaks:
+            for leak in report.leaks:
+                err_console.print(f"[bold red]leak:[/] {escape(leak)}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]{len(report.leaks)} leak(s) in {kit_dir}: do NOT give it to students[/]",
+                              highlight=False)
+            sys.exit(1)
+        console.print(f"wrote the student kit to {kit_dir}: {report.files} files, {len(report.assignments)} "
+                      f"assignment(s) ({', '.join(report.assignments)}); leak scan clean", highlight=False)
+        sys.exit(0)
     topics = _topics(topic, all_)
     failed = False
     for t in topics:
@@ -281,7 +320,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     from autograder.grade import grade_batch
 
     samples_root = kit_root() / "course" / "samples"
-    sandbox, jobs = grading_setup(sandbox, jobs)
+    sandbox, jobs = grading_setup(sandbox, jobs, allow_fallback=True)
     console.print(f"sandbox: {sandbox}", highlight=False)
     table = Table(title=f"llmkit demo: sample submissions graded ({sandbox} sandbox)")
     for col in ("topic", "sample", "status", "score", "max", "time (s)"):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
@@ -46,15 +48,24 @@ def tests_dirs(topic: Topic, suite: Suite) -> tuple[Path, list[Path]]:
     return base, [base / "tests"]
 
 
+RUNNING: set[int] = set()  # process groups of grading sessions in flight (stopped on SIGTERM)
+STOPPING = threading.Event()  # set by the CLI's SIGTERM handler: sessions ending now were interrupted
+STOP_GRACE_SECONDS = 15.0
+
+
 def run_suite(*, base: Path, test_paths: list[Path], submission: Path, records: Path, sandbox: str,
-              timeout: float, log: Path, gpu: str | None = None,
+              timeout: float, log: Path, gpu: str | None = None, scratch: Path | None = None,
               extra_args: tuple[str, ...] = ()) -> tuple[int | None, float]:
-    """Run pytest with the plugin in a separate trusted process; return (exit code or None on timeout, seconds)."""
+    """Run pytest with the plugin in a separate trusted process; return (exit code or None on timeout, seconds).
+
+    On timeout the session gets SIGTERM (the plugin then removes its workers and containers), and
+    SIGKILL after a grace period; containers it still left are removed by their pid label."""
     cmd = [
         sys.executable, "-m", "pytest", *map(str, test_paths),
         "-p", "autograder.harness.plugin", "-c", str(PYTEST_INI), "--rootdir", str(base),
         "--llmkit-submission", str(submission), "--llmkit-results", str(records),
-        "--llmkit-sandbox", sandbox, *(("--llmkit-gpu", gpu) if gpu is not None else ()), *extra_args,
+        "--llmkit-sandbox", sandbox, *(("--llmkit-gpu", gpu) if gpu is not None else ()),
+        *(("--llmkit-scratch", str(scratch)) if scratch is not None else ()), *extra_args,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LLMKIT_SECRET"))}
     env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
@@ -63,13 +74,54 @@ def run_suite(*, base: Path, test_paths: list[Path], submission: Path, records: 
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=base, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env, start_new_session=True)
+        RUNNING.add(proc.pid)
         try:
-            code = proc.wait(timeout=timeout)
+            code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
+            stop_session(proc)
             code = None
+        finally:
+            RUNNING.discard(proc.pid)
+    if code is None and sandbox == "docker":
+        remove_session_containers(proc.pid)
     return code, time.monotonic() - started
+
+
+def stop_session(proc: subprocess.Popen) -> None:
+    """SIGTERM the session's process group, then SIGKILL whatever is left after the grace period."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=STOP_GRACE_SECONDS)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def remove_session_containers(pid: int) -> None:
+    """Remove the containers a killed grading session (pytest process `pid`) may have left."""
+    try:
+        from autograder.sandbox.docker import connect, remove_containers
+
+        client = connect()
+    except SandboxError:
+        return
+    try:
+        remove_containers(client, {"llmkit.pid": str(pid)})
+    finally:
+        client.close()
+
+
+def stop_running_sessions(signum: int = signal.SIGTERM) -> None:
+    """Forward a stop to every grading session in flight (the CLI's SIGTERM handler)."""
+    for pgid in list(RUNNING):
+        try:
+            os.killpg(pgid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def session_timeout(topic: Topic) -> float:
@@ -121,6 +173,9 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         write_results(result, out_dir, topic.manifest.hidden_visibility)
         return result
     work = Path(tempfile.mkdtemp(prefix="llmkit-grade-"))
+    # Traversable, not listable: a worker running as another uid reaches its scratch folder below,
+    # while records.jsonl (0600) and the intake copy stay the grader's.
+    work.chmod(0o711)
     try:
         try:
             intake = take_in(Path(source), topic.manifest.submission.files, work / "submission")
@@ -132,7 +187,12 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         records = work / "records.jsonl"
         code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
                                   sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log",
-                                  gpu=gpu, extra_args=("-x",) if fail_fast else ())
+                                  gpu=gpu, scratch=work / "scratch", extra_args=("-x",) if fail_fast else ())
+        if STOPPING.is_set():
+            result = error_result(topic.id, name, f"{GRADER_FAILURE}: grading was stopped (SIGTERM) before this "
+                                  "submission finished; grade it again", content_hash=intake.content_hash, meta=meta)
+            write_results(result, out_dir, topic.manifest.hidden_visibility)
+            return result
         note = ""
         if code is None:
             note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."

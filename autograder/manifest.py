@@ -49,6 +49,9 @@ class LimitsSpec(_Frozen):
     test_seconds: float = Field(default=30, gt=0, le=3600)
     memory_mb: int = Field(default=4096, ge=256, le=1024 * 1024)
     suite_seconds: float = Field(default=90, gt=0, le=24 * 3600)
+    # Importing the submission (and torch, in a cold container) before the first test; a worker
+    # that cannot start within it is not started again for the rest of the session.
+    import_seconds: float = Field(default=60, gt=0, le=3600)
 
 
 class EquivalentMutant(_Frozen):

@@ -15,14 +15,15 @@ move bytes between processes (see `autograder.sandbox`).
 from __future__ import annotations
 
 import struct
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import msgpack
-import numpy as np
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
+    "Feed",
     "Handle",
     "ProtocolError",
     "UnsupportedType",
@@ -41,15 +42,13 @@ _EXT_TUPLE = 1
 _EXT_NDARRAY = 2
 _EXT_TENSOR = 3
 _EXT_HANDLE = 4
+_EXT_FEED = 5
 
 # dtypes that may cross the boundary, by their canonical name.
-_NUMPY_DTYPES = {
-    name: np.dtype(name)
-    for name in (
-        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-        "uint64", "float16", "float32", "float64", "complex64", "complex128",
-    )
-}
+_NUMPY_DTYPES = frozenset((
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+    "uint64", "float16", "float32", "float64", "complex64", "complex128",
+))
 _TORCH_ONLY_DTYPES = ("bfloat16",)
 
 
@@ -72,11 +71,31 @@ class Handle:
     id: int
 
 
+@dataclass(frozen=True)
+class Feed:
+    """A reference to an iterator that lives in the HARNESS: the worker sees an iterator whose
+    every `next()` asks the harness for one item (a `{"pull": id}` frame), so the harness, not
+    the student's process, counts what was pulled."""
+
+    id: int
+
+
+def _numpy():
+    """numpy is optional in the worker (a standard-library-only assignment has none): import it
+    only when an array is actually decoded. The harness side always has it."""
+    try:
+        import numpy
+    except ImportError:
+        raise ProtocolError("a numpy array arrived, but numpy is not available in this worker "
+                            "(the assignment's environment does not include numpy)") from None
+    return numpy
+
+
 def _torch():
     """torch is optional: import it only when a tensor is actually seen."""
     try:
         import torch
-    except ImportError:  # pragma: no cover - torch is a hard dependency of the kit
+    except ImportError:  # a worker whose environment has no torch
         return None
     return torch
 
@@ -118,9 +137,12 @@ def _to_plain(value: Any, where: str, depth: int) -> Any:
         return out
     if kind is Handle:
         return msgpack.ExtType(_EXT_HANDLE, _packb(value.id))
-    if isinstance(value, np.generic) and type(value).__module__ == "numpy":
+    if kind is Feed:
+        return msgpack.ExtType(_EXT_FEED, _packb(value.id))
+    np = sys.modules.get("numpy")  # a numpy value can only exist once numpy was imported
+    if np is not None and isinstance(value, np.generic) and type(value).__module__ == "numpy":
         return _to_plain(value.item(), where, depth)
-    if kind is np.ndarray:
+    if np is not None and kind is np.ndarray:
         if value.dtype.name not in _NUMPY_DTYPES:
             raise UnsupportedType(f"{where} is a numpy array of dtype {value.dtype}, which is not carried")
         arr = np.ascontiguousarray(value)
@@ -170,6 +192,11 @@ def _ext_hook(code: int, data: bytes) -> Any:
         if type(hid) is not int:
             raise ProtocolError("handle id is not an int")
         return Handle(hid)
+    if code == _EXT_FEED:
+        fid = _unpackb(data)
+        if type(fid) is not int:
+            raise ProtocolError("feed id is not an int")
+        return Feed(fid)
     if code in (_EXT_NDARRAY, _EXT_TENSOR):
         parts = _unpackb(data)
         if type(parts) is not list or len(parts) != 3:
@@ -180,10 +207,14 @@ def _ext_hook(code: int, data: bytes) -> Any:
         if code == _EXT_NDARRAY:
             if dtype_name not in _NUMPY_DTYPES:
                 raise ProtocolError(f"dtype {dtype_name!r} is not allowed")
-            dtype = _NUMPY_DTYPES[dtype_name]
+            np = _numpy()
+            dtype = np.dtype(dtype_name)
             shape = _check_shape(shape, dtype.itemsize, len(raw))
             return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
         torch = _torch()
+        if torch is None:
+            raise ProtocolError("a torch tensor arrived, but torch is not available in this worker "
+                                "(the assignment's environment does not include torch)")
         if dtype_name not in _NUMPY_DTYPES and dtype_name not in _TORCH_ONLY_DTYPES:
             raise ProtocolError(f"dtype {dtype_name!r} is not allowed")
         tdtype = getattr(torch, dtype_name)

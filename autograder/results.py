@@ -2,8 +2,9 @@
 
 `assemble` is the one place that decides a score. Every test collected before
 the run must have a result; one without a result counts as failed
-("missing"). Records the harness wrote twice or for tests that were never
-collected are ignored. `to_gradescope` is a pure writer of the Gradescope
+("missing"). A second result for one test
+id, or a second collection record, is a grader failure (someone else wrote
+the file), never resolved by "first wins".
 results.json format.
 """
 
@@ -54,7 +55,11 @@ class RecordsError(Exception):
 
 
 def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict]]:
-    """Parse the JSON-lines file the plugin wrote; tolerate a torn last line."""
+    """Parse the JSON-lines file the plugin wrote; tolerate a torn last line.
+
+    The plugin writes one collection record and one result per test. A second collection record,
+    or a second result for one test id, means someone else wrote to the file: the records are
+    refused (RecordsError, a grader failure), never resolved by "first wins"."""
     collected: list[dict] | None = None
     results: dict[str, dict] = {}
     if not path.exists():
@@ -66,10 +71,17 @@ def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict]]:
             continue  # a line cut short by a killed process
         if not isinstance(record, dict):
             continue
-        if record.get("kind") == "collected" and collected is None:
+        if record.get("kind") == "collected":
+            if collected is not None:
+                raise RecordsError("the records hold two collection records: the file was written by something "
+                                   "other than the harness; grade this submission again under Docker and review it")
             collected = record.get("tests", [])
         elif record.get("kind") == "result" and isinstance(record.get("id"), str):
-            results.setdefault(record["id"], record)
+            if record["id"] in results:
+                raise RecordsError(f"test {record['id']} has two results in the records: the file was written by "
+                                   "something other than the harness; grade this submission again under Docker "
+                                   "and review it")
+            results[record["id"]] = record
     return collected, results
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from autograder.channel import ChannelClosed, ChannelTimeout
-from autograder.protocol import Handle, ProtocolError, UnsupportedType
+from autograder.protocol import Feed, Handle, ProtocolError, UnsupportedType
 from autograder.sandbox.base import Sandbox, SandboxError, WorkerProcess, WorkerSpec
 
 HELLO_TIMEOUT = 120.0  # importing torch in a cold worker can take a while
@@ -80,21 +81,33 @@ class Deadline:
 
 
 class WorkerSession:
-    """One worker per grading session, restarted whenever a test leaves it broken."""
+    """One worker per grading session, restarted whenever a test leaves it broken.
 
-    def __init__(self, sandbox: Sandbox, spec: WorkerSpec):
+    Two rules keep a verdict honest:
+    - a worker that could not start (crash, hang or garbage while importing the submission, or a
+      sandbox failure) is not started again: every later test fails at once with the first
+      failure's message, so an import-time hang costs one import limit, not one per test;
+    - `enter_hidden()` replaces the worker before the first hidden test, and from then on the
+      worker's prints are never returned: nothing that saw a hidden input can reach feedback.
+    """
+
+    def __init__(self, sandbox: Sandbox, spec: WorkerSpec, import_seconds: float = HELLO_TIMEOUT):
         self.sandbox = sandbox
         self.spec = spec
+        self.import_seconds = import_seconds
         self.worker: WorkerProcess | None = None
         self.import_errors: dict[str, dict] = {}
         self.restarts = 0
+        self.hidden_seen = False
+        self.feeds: dict[int, "HarnessFeed"] = {}
+        self._fatal: StudentError | None = None
         self._starting: threading.Thread | None = None
         self._start_error: StudentError | None = None
 
     def start_in_background(self) -> None:
         """Start the worker now, in a thread, so that it imports the submission while pytest
         collects the tests (whose oracles take seconds to import); the first request waits for it."""
-        if self.worker is not None or self._starting is not None:
+        if self.worker is not None or self._starting is not None or self._fatal is not None:
             return
 
         def start() -> None:
@@ -115,6 +128,14 @@ class WorkerSession:
                 raise error
 
     def _start(self) -> WorkerProcess:
+        """Start a worker and greet it; a failure is remembered for the rest of the session."""
+        try:
+            return self._start_once()
+        except StudentError as exc:
+            self._fatal = exc
+            raise
+
+    def _start_once(self) -> WorkerProcess:
         try:
             worker = self.sandbox.start(self.spec)
         except SandboxError as exc:
@@ -122,10 +143,11 @@ class WorkerSession:
             raise StudentError("SandboxError", str(exc), "sandbox") from None
         try:
             worker.channel.send({"op": "hello"})
-            answer = worker.channel.recv(timeout=HELLO_TIMEOUT)
+            answer = worker.channel.recv(timeout=self.import_seconds)
         except ChannelTimeout:
             worker.kill()
-            raise StudentError("Timeout", f"the submission took more than {HELLO_TIMEOUT:.0f} s to import", "timeout") from None
+            raise StudentError("Timeout", f"the submission took more than {self.import_seconds:g} s to import "
+                               "(import time limit); move slow work out of module level", "timeout") from None
         except (ChannelClosed, ProtocolError) as exc:
             out = worker.output.take(wait=0.5)
             desc = worker.exit_description()
@@ -142,8 +164,34 @@ class WorkerSession:
         self.import_errors = errors if type(errors) is dict else {}
         return worker
 
+    def enter_hidden(self) -> None:
+        """Called before the first hidden test: a fresh worker that has never seen a public test's
+        state, and no student output shown from here on (hidden tests report no prints)."""
+        if self.hidden_seen:
+            return
+        self.hidden_seen = True
+        if self._starting is not None:
+            try:
+                self._join_start()
+            except StudentError:
+                pass  # remembered as fatal
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+        self.feeds.clear()
+
+    def fatal_error(self, what: str) -> "StudentError | None":
+        """The remembered start-up failure, re-raised for the test at hand."""
+        if self._fatal is None:
+            return None
+        first = self._fatal
+        note = " (the worker failed this way when it first started; it is not started again)"
+        return StudentError(first.exc_type, first.message + note, first.category, first.student_traceback, what=what)
+
     def output(self) -> str:
-        return self.worker.output.take() if self.worker is not None else ""
+        """What the worker printed since the last call; always empty once hidden inputs were sent."""
+        text = self.worker.output.take() if self.worker is not None else ""
+        return "" if self.hidden_seen else text
 
     def kill(self) -> None:
         if self.worker is not None:
@@ -158,18 +206,43 @@ class WorkerSession:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
+        self.sandbox.close()
+
+    def kill_now(self) -> None:
+        """From a signal handler: kill the worker and whatever the sandbox still holds, waiting for nothing."""
+        worker = self.worker
+        if worker is not None:
+            worker.kill()
+        self.sandbox.close()
+
+    def add_feed(self, feed: "HarnessFeed") -> None:
+        self.feeds[feed.id] = feed
+
+    def _serve_pull(self, feed_id: Any) -> dict:
+        """One item of a harness-side iterator, counted here on the trusted side."""
+        feed = self.feeds.get(feed_id) if type(feed_id) is int else None
+        if feed is None:
+            return {"end": None}
+        return feed.pull()
 
     def request(self, message: dict, deadline: "Deadline", what: str) -> Any:
         """Send one request and return the value; raise StudentError for anything else."""
         if self._starting is not None:
             waited = time.monotonic()
-            self._join_start()
-            deadline.extend(time.monotonic() - waited)  # start-up is not charged to the test
+            try:
+                self._join_start()
+            finally:
+                deadline.extend(time.monotonic() - waited)  # start-up is not charged to the test
+        fatal = self.fatal_error(what)
+        if fatal is not None:
+            raise fatal
         if self.worker is None:
             started = time.monotonic()
-            self.worker = self._start()
-            # Starting (and importing the submission) is not charged to the test.
-            deadline.extend(time.monotonic() - started)
+            try:
+                self.worker = self._start()
+            finally:
+                # Starting (and importing the submission) is not charged to the test.
+                deadline.extend(time.monotonic() - started)
         worker = self.worker
         remaining = deadline.remaining()
         if remaining <= 0:
@@ -177,6 +250,9 @@ class WorkerSession:
         try:
             worker.channel.send(message, where="argument")
             answer = worker.channel.recv(timeout=remaining)
+            while type(answer) is dict and len(answer) == 1 and "pull" in answer:
+                worker.channel.send(self._serve_pull(answer["pull"]), where="fed item")
+                answer = worker.channel.recv(timeout=max(deadline.remaining(), 0.001))
         except UnsupportedType as exc:  # the test passed something the protocol cannot carry
             raise TypeError(f"cannot send {what} to the worker: {exc}") from None
         except ChannelTimeout:
@@ -222,6 +298,37 @@ class WorkerSession:
         raise StudentError("ProtocolError", f"unexpected error kind {kind!r}", "protocol", what=what)
 
 
+class HarnessFeed:
+    """An iterator that stays in the harness and is lent to the student's code.
+
+    Pass it as an argument (`tok.call_handle("encode_iterable", feed)`): the worker sees an
+    ordinary iterator, and every item it draws is pulled from here, so `feed.pulled` counts on
+    the trusted side how far the student's code consumed it. Items must be plain data.
+    """
+
+    _ids = itertools.count(1)
+
+    def __init__(self, items: Iterable[Any]):
+        self.id = next(HarnessFeed._ids)
+        self._items = iter(items)
+        self.pulled = 0
+        self.exhausted = False
+
+    def pull(self) -> dict:
+        if self.exhausted:
+            return {"end": None}
+        try:
+            item = next(self._items)
+        except StopIteration:
+            self.exhausted = True
+            return {"end": None}
+        self.pulled += 1
+        return {"item": item}
+
+    def __repr__(self) -> str:
+        return f"<HarnessFeed {self.id}: {self.pulled} pulled>"
+
+
 def _split_target(default_module: str, name: str) -> tuple[str, str]:
     if ":" in name:
         module, _, attr = name.partition(":")
@@ -253,6 +360,14 @@ class Remote:
 
     def get(self, attribute: str) -> Any:
         return self._student._request("getattr", target=self.handle, name=attribute, what=f"{self._label}.{attribute}")
+
+    def iterator(self) -> "Remote":
+        """`iter(obj)` in the worker, kept there: draw items one at a time with `next()`."""
+        return self.call_handle("__iter__")
+
+    def next(self) -> Any:
+        """`next(obj)` in the worker; the student's StopIteration arrives as a StudentError."""
+        return self.call("__next__")
 
     def __repr__(self) -> str:
         return f"<Remote {self._label}>"
@@ -294,8 +409,18 @@ class Student:
         """Construct the student's class `cls` in the worker; returns a Remote."""
         return self.call_handle(cls, *args, **kwargs)
 
+    def feed(self, items: Iterable[Any]) -> HarnessFeed:
+        """An iterator kept in the harness and lent to the student's code (see HarnessFeed)."""
+        feed = HarnessFeed(items)
+        self._session.add_feed(feed)
+        return feed
+
     def probe(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        """Run `fn` (a top-level function of the test module) inside the worker; return its data result."""
+        """Run `fn` (a top-level function of the test module) inside the worker; return its data result.
+
+        The probe runs in the student's process, which can rewrite it: use it to reach the
+        student's objects, never to decide a verdict on what the student's code did (count pulls
+        with `feed`, observe calls through the protocol)."""
         source = textwrap.dedent(inspect.getsource(fn))
         return self._request("probe", name=fn.__name__, source=source, args=args, kwargs=kwargs, what=f"probe {fn.__name__}")
 
@@ -326,11 +451,15 @@ class Student:
 class SessionLike:  # pragma: no cover - typing aid only
     def request(self, message: dict, deadline: Deadline, what: str) -> Any: ...
 
+    def add_feed(self, feed: HarnessFeed) -> None: ...
+
 
 def _unwrap(value: Any) -> Any:
     """Replace Remote objects inside arguments by their handles."""
     if isinstance(value, Remote):
         return value.handle
+    if isinstance(value, HarnessFeed):
+        return Feed(value.id)
     if type(value) in (list, tuple):
         return type(value)(_unwrap(v) for v in value)
     if type(value) is dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autograder.harness.client import Deadline, StudentError
+from autograder.harness.client import Deadline, HarnessFeed, StudentError
 from autograder.worker.server import Worker
 
 
@@ -19,6 +19,16 @@ class InProcessSession:
         self.worker = Worker(channel=None, submission_dir=str(submission_dir), modules=list(modules))
         self.worker.load_modules()
         self.import_errors = self.worker.import_errors
+        self.feeds: dict[int, HarnessFeed] = {}
+        self.worker.objects.open_feed = self._open_feed
+
+    def add_feed(self, feed: HarnessFeed) -> None:
+        self.feeds[feed.id] = feed
+
+    def _open_feed(self, feed_id: int):
+        feed = self.feeds[feed_id]
+        while "item" in (answer := feed.pull()):
+            yield answer["item"]
 
     def request(self, message: dict, deadline: Deadline, what: str) -> Any:
         answer = self.worker.handle(message)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,7 @@ class Settings:
     sandbox: str
     results: Path | None
     gpu: str | None = None
+    scratch: Path | None = None
     sessions: dict = field(default_factory=dict)  # assignment dir -> session
     manifests: dict = field(default_factory=dict)  # assignment dir -> Manifest
     records: list = field(default_factory=list)
@@ -71,6 +74,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="append per-test results as JSON lines to this file")
     group.addoption("--llmkit-gpu", default=None,
                     help="GPU device index given to the worker (set by the grader's GPU pool)")
+    group.addoption("--llmkit-scratch", default=None,
+                    help="folder for the sandbox's scratch copies of the submission (default: the temp folder); "
+                         "the grader passes one it deletes whatever happens")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -83,13 +89,35 @@ def pytest_configure(config: pytest.Config) -> None:
         sandbox=config.getoption("--llmkit-sandbox"),
         results=Path(results) if results else None,
         gpu=config.getoption("--llmkit-gpu"),
+        scratch=Path(config.getoption("--llmkit-scratch")) if config.getoption("--llmkit-scratch") else None,
     )
+    _clean_up_on_sigterm(config)
+
+
+def _clean_up_on_sigterm(config: pytest.Config) -> None:
+    """A grader that stops this session with SIGTERM (its timeout) gets the workers and their
+    containers removed before the process ends; results already written stay written."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum, frame) -> None:
+        settings = config.stash.get(SETTINGS, None)
+        for session in list(settings.sessions.values()) if settings else []:
+            try:
+                session.kill_now()
+            except Exception:
+                pass
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _write(settings: Settings, record: dict) -> None:
     if settings.results is None:
         return
-    with open(settings.results, "a", encoding="utf-8") as fh:
+    # 0600: only the grader's uid may read or append (a worker runs as another uid under root)
+    fd = os.open(settings.results, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(fd, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
@@ -109,6 +137,12 @@ def _points(item: pytest.Item) -> float:
 def _doc(item: pytest.Item) -> str:
     doc = getattr(getattr(item, "function", None), "__doc__", None) or ""
     return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Public tests run before hidden ones (order otherwise kept), so the worker that prints
+    public feedback has never seen a hidden input; the hidden suite gets a fresh worker."""
+    items.sort(key=lambda item: visibility_of(item.nodeid) == "hidden")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -145,8 +179,8 @@ def _session(settings: Settings, folder: Path, manifest: Manifest):
                 limits=Limits(memory_mb=manifest.limits.memory_mb),
                 gpu_device=settings.gpu,
             )
-            sandbox = get_sandbox(settings.sandbox, gpu=settings.gpu is not None)
-            settings.sessions[folder] = WorkerSession(sandbox, spec)
+            sandbox = get_sandbox(settings.sandbox, gpu=settings.gpu is not None, scratch_root=settings.scratch)
+            settings.sessions[folder] = WorkerSession(sandbox, spec, import_seconds=manifest.limits.import_seconds)
     return settings.sessions[folder]
 
 
@@ -156,6 +190,8 @@ def student(request: pytest.FixtureRequest):
     settings = request.config.stash[SETTINGS]
     folder, manifest = _assignment(settings, request.path)
     session = _session(settings, folder, manifest)
+    if visibility_of(request.node.nodeid) == "hidden" and hasattr(session, "enter_hidden"):
+        session.enter_hidden()
     marker = request.node.get_closest_marker("limits")
     seconds = float(marker.kwargs.get("seconds", manifest.limits.test_seconds)) if marker else manifest.limits.test_seconds
     yield Student(session, manifest.modules[0], settings.submission or folder, Deadline(seconds))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autograder.sandbox.base import Limits, Sandbox, SandboxError, WorkerProcess, WorkerSpec
 
 BACKENDS = ("local", "docker")
@@ -30,15 +32,16 @@ def resolve_backend(name: str) -> str:
     return name
 
 
-def get_sandbox(name: str, *, gpu: bool = False) -> Sandbox:
+def get_sandbox(name: str, *, gpu: bool = False, scratch_root: Path | None = None) -> Sandbox:
+    """A backend by name; `scratch_root` is where it keeps its copies of the submission."""
     if name == "local":
         from autograder.sandbox.local import LocalSandbox
 
-        return LocalSandbox()
+        return LocalSandbox(scratch_root=scratch_root)
     if name == "docker":
         from autograder.sandbox.docker import DockerSandbox
 
-        return DockerSandbox(gpu=gpu)
+        return DockerSandbox(gpu=gpu, scratch_root=scratch_root)
     raise SandboxError(f"unknown sandbox {name!r}; choose one of: {', '.join(BACKENDS)}")
 
 

@@ -174,6 +174,43 @@ class Sandbox(ABC):
         """Release what the backend holds (scratch folders, containers)."""
 
 
+def make_scratch(root: Path | None, kind: str) -> Path:
+    """A private (0700) scratch folder named after this grader process, under `root` or the temp dir.
+
+    The pid in the name lets `sweep_scratch` remove what a grader killed with SIGKILL left behind."""
+    import tempfile
+
+    base = Path(root) if root is not None else Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"llmkit-{kind}-{os.getpid()}-", dir=base))
+
+
+def sweep_scratch(root: Path | None, kind: str) -> int:
+    """Remove scratch folders of `kind` whose grader process is gone; returns how many."""
+    import shutil
+    import tempfile
+
+    base = Path(root) if root is not None else Path(tempfile.gettempdir())
+    removed = 0
+    for folder in base.glob(f"llmkit-{kind}-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not pid_alive(int(pid)) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists (signal 0 probes without signalling)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SandboxError(KitError):
     """The sandbox could not start or run a worker; the message says how to fix it."""
 

@@ -26,7 +26,8 @@ import uuid
 from pathlib import Path
 
 from autograder.channel import Channel
-from autograder.sandbox.base import DEFAULT_ENV, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec
+from autograder.sandbox.base import (DEFAULT_ENV, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec,
+                                     make_scratch, pid_alive, sweep_scratch)
 from autograder.sandbox.image import WORKER_PYTHON, WORKER_UID, check_image, image_for
 
 LABEL = "llmkit.sandbox"
@@ -171,7 +172,9 @@ class DockerSandbox(Sandbox):
     is_security_boundary = True
 
     def __init__(self, image: str | None = None, *, gpu: bool = False, cpus: float = 2.0, client=None,
-                 check: bool = True):
+                 check: bool = True, scratch_root: Path | None = None):
+        self.scratch_root = scratch_root
+        sweep_scratch(scratch_root, "docker")
         self.client = client or connect()
         self.image_name = image or image_for(gpu)
         self.image_id = check_image(self.client, self.image_name) if check else self.image_name
@@ -184,14 +187,15 @@ class DockerSandbox(Sandbox):
                 "llmkit.pid": str(os.getpid())}
 
     def start(self, spec: WorkerSpec) -> WorkerProcess:
-        scratch = Path(tempfile.mkdtemp(prefix="llmkit-docker-"))
+        # The scratch folder stays 0700 (only the grader reads the copy); the container sees just
+        # the bind-mounted copy inside it, whose own modes let the worker's uid read it.
+        scratch = make_scratch(self.scratch_root, "docker")
         sub = scratch / "submission"
         try:
             shutil.copytree(spec.submission_dir, sub, symlinks=False,
                             ignore=shutil.ignore_patterns("__pycache__"))
             for path in [sub, *sub.rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
-            scratch.chmod(0o755)
         except OSError as exc:
             shutil.rmtree(scratch, ignore_errors=True)
             raise SandboxError(f"cannot prepare the submission for the container: {exc}") from None
@@ -241,23 +245,13 @@ def remove_containers(client, labels: dict) -> int:
     return removed
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep(client) -> int:
     """Remove llmkit containers left by grader processes of this host that are no longer running."""
     removed = 0
     host = socket.gethostname()
     for container in _labelled(client, {"label": [LABEL + "=1", f"llmkit.host={host}"]}):
         pid = container.labels.get("llmkit.pid", "")
-        if not pid.isdigit() or not _pid_alive(int(pid)):
+        if not pid.isdigit() or not pid_alive(int(pid)):
             try:
                 container.remove(force=True)
                 removed += 1

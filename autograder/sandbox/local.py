@@ -17,13 +17,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from autograder.channel import Channel
-from autograder.sandbox.base import DEFAULT_ENV, Limits, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec
+from autograder.sandbox.base import (DEFAULT_ENV, Limits, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec,
+                                     make_scratch, sweep_scratch)
 
 _MB = 1024 * 1024
+NOBODY_UID = 65534
 
 
 def _count_user_processes(uid: int) -> int:
@@ -96,20 +97,65 @@ class LocalWorker(WorkerProcess):
         return f"exited with code {code}"
 
 
+def worker_uid() -> int | None:
+    """The unprivileged uid the worker runs as when the grader is root (Gradescope, CI), else None.
+
+    As root, a worker could rewrite the harness's records or another grading's files; as `nobody`
+    (or $LLMKIT_WORKER_UID) it can write only its own scratch folder."""
+    if os.geteuid() != 0:
+        return None
+    uid = int(os.environ.get("LLMKIT_WORKER_UID", str(NOBODY_UID)))
+    if uid == 0:
+        raise SandboxError("LLMKIT_WORKER_UID=0 would run student code as root; give an unprivileged uid")
+    return uid
+
+
+def _check_runnable_as(uid: int, python: str) -> None:
+    """Fail early, with the fix, when the unprivileged user cannot run the interpreter."""
+    proc = subprocess.run([python, "-I", "-S", "-c", "pass"], user=uid, group=uid, extra_groups=[],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+    if proc.returncode != 0:
+        raise SandboxError(
+            f"grading as root, the local worker runs as uid {uid}, which cannot run {python} "
+            f"({proc.stdout.decode(errors='replace').strip()[-300:]}). Make the interpreter and its "
+            "folders readable by other users (e.g. `chmod o+x /root` when Python lives under /root), "
+            "or grade with --sandbox docker"
+        )
+
+
 class LocalSandbox(Sandbox):
     name = "local"
     is_security_boundary = False
 
-    def start(self, spec: WorkerSpec) -> WorkerProcess:
-        scratch = Path(tempfile.mkdtemp(prefix="llmkit-worker-"))
+    def __init__(self, scratch_root: Path | None = None):
+        self.scratch_root = scratch_root
+        self.uid = worker_uid()
+        if self.uid is not None:
+            _check_runnable_as(self.uid, sys.executable)
+        sweep_scratch(scratch_root, "worker")
+
+    def _prepare(self, spec: WorkerSpec) -> tuple[Path, Path, Path]:
+        """Scratch folder with a copy of the submission and a private tmp; as root, the copy stays
+        root's (read-only to the worker) and only tmp belongs to the worker's uid."""
+        scratch = make_scratch(self.scratch_root, "worker")
         sub = scratch / "submission"
         tmp = scratch / "tmp"
         tmp.mkdir()
         try:
             shutil.copytree(spec.submission_dir, sub, symlinks=True)
+            if self.uid is not None:
+                for path in [sub, *sub.rglob("*")]:
+                    if not path.is_symlink():
+                        path.chmod(0o755 if path.is_dir() else 0o644)
+                os.chown(tmp, self.uid, self.uid)
+                scratch.chmod(0o711)
         except OSError as exc:
             shutil.rmtree(scratch, ignore_errors=True)
             raise SandboxError(f"cannot copy the submission from {spec.submission_dir}: {exc}") from None
+        return scratch, sub, tmp
+
+    def start(self, spec: WorkerSpec) -> WorkerProcess:
+        scratch, sub, tmp = self._prepare(spec)
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         env = {
@@ -138,7 +184,8 @@ class LocalSandbox(Sandbox):
                 cwd=sub,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_limit_setter(spec.limits, _count_user_processes(os.getuid())),
+                preexec_fn=_limit_setter(spec.limits, _count_user_processes(self.uid if self.uid is not None else os.getuid())),
+                **({"user": self.uid, "group": self.uid, "extra_groups": []} if self.uid is not None else {}),
             )
         except OSError as exc:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -25,21 +25,50 @@ import os
 import sys
 import traceback
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 from autograder.channel import Channel, ChannelClosed
-from autograder.protocol import Handle, ProtocolError, UnsupportedType
+from autograder.protocol import Feed, Handle, ProtocolError, UnsupportedType
 
 MAX_ITEMS = 1_000_000  # cap on items drawn from a returned iterator
 MAX_TRACEBACK_CHARS = 4000
 
 
+class _FeedIterator:
+    """The worker's view of an iterator that lives in the harness (a `Feed`).
+
+    Each `next()` sends `{"pull": id}` and waits for `{"item": value}` or `{"end": None}`. The
+    harness counts the pulls itself, so what a test measures about laziness cannot be rewritten
+    by code running in this process.
+    """
+
+    def __init__(self, channel: Channel, feed_id: int):
+        self._channel = channel
+        self._id = feed_id
+        self._done = False
+
+    def __iter__(self) -> "_FeedIterator":
+        return self
+
+    def __next__(self) -> Any:
+        if self._done:
+            raise StopIteration
+        _flush_prints()
+        self._channel.send({"pull": self._id})
+        answer = self._channel.recv()
+        if type(answer) is dict and "item" in answer:
+            return answer["item"]
+        self._done = True
+        raise StopIteration
+
+
 class _Objects:
     """Objects the worker holds for the harness, named by integer handles."""
 
-    def __init__(self) -> None:
+    def __init__(self, open_feed: Callable[[int], Any] | None = None) -> None:
         self._items: dict[int, Any] = {}
         self._ids = itertools.count(1)
+        self.open_feed = open_feed  # Feed id -> the iterator the student's code sees
 
     def add(self, obj: Any) -> Handle:
         hid = next(self._ids)
@@ -59,6 +88,8 @@ class _Objects:
         """Replace handles inside arguments by the objects they name."""
         if type(value) is Handle:
             return self.get(value)
+        if type(value) is Feed and self.open_feed is not None:
+            return self.open_feed(value.id)
         if type(value) is list:
             return [self.resolve(v) for v in value]
         if type(value) is tuple:
@@ -90,7 +121,7 @@ class Worker:
         self.module_names = modules
         self.modules: dict[str, ModuleType] = {}
         self.import_errors: dict[str, dict] = {}
-        self.objects = _Objects()
+        self.objects = _Objects(lambda feed_id: _FeedIterator(channel, feed_id))
 
     # -- loading -------------------------------------------------------------
     def load_modules(self) -> None:

@@ -150,23 +150,6 @@ def test_encode_empty_whitespace_and_specials_only(student, kit, hidden_trained)
         assert tok.call("encode", text) == enc.encode(text, allowed_special="all")
 
 
-def _probe_stops_pulling(tok, chunks):
-    """Runs in the worker: draw the ids of the first two chunks from a generator that fails if a
-    third chunk is requested."""
-    pulled = []
-
-    def gen():
-        for chunk in chunks[:2]:
-            pulled.append(chunk)
-            yield chunk
-        raise RuntimeError("encode_iterable read a third chunk too early")
-
-    n = len(tok.encode(chunks[0])) + len(tok.encode(chunks[1]))
-    stream = iter(tok.encode_iterable(gen()))
-    ids = [next(stream) for _ in range(n)]
-    return [len(pulled), ids]
-
-
 @pytest.mark.points(3)
 def test_encode_iterable_hidden(student, kit, hidden_trained):
     """encode_iterable over CRLF lines, empty chunks and chunks with special tokens gives tiktoken's
@@ -179,6 +162,9 @@ def test_encode_iterable_hidden(student, kit, hidden_trained):
     expected = [i for c in chunks for i in enc.encode(c, allowed_special="all")]
     assert tok.iterate("encode_iterable", chunks) == expected
     two = ["Week 9. Snow on the hills.\r\n", "We mended the fences<|sep|>\r\n", "never read"]
-    pulled, ids = student.probe(_probe_stops_pulling, tok, two)
-    assert pulled == 2
-    assert ids == enc.encode(two[0], allowed_special="all") + enc.encode(two[1], allowed_special="all")
+    wanted = enc.encode(two[0], allowed_special="all") + enc.encode(two[1], allowed_special="all")
+    feed = student.feed(two)  # served by the harness, which counts the chunks pulled
+    stream = tok.call_handle("encode_iterable", feed).iterator()
+    ids = [stream.next() for _ in wanted]
+    assert feed.pulled == 2, f"encode_iterable read {feed.pulled} chunks to yield the ids of the first two"
+    assert ids == wanted

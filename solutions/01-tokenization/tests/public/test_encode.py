@@ -137,32 +137,22 @@ def test_encode_iterable_matches_encode(student, kit, trained):
     assert tok.iterate("encode_iterable", lines) == expected
 
 
-def _probe_pull_counts(tok):
-    """Runs in the worker: how many chunks encode_iterable has pulled after drawing some ids."""
-    pulled = []
-
-    def chunks():
-        for i in range(100_000):
-            pulled.append(i)
-            yield f"Entry {i}: the lamp burned all night.\n"
-
-    n_first = len(tok.encode("Entry 0: the lamp burned all night.\n"))
-    stream = iter(tok.encode_iterable(chunks()))
-    next(stream)
-    after_one_id = len(pulled)
-    for _ in range(n_first - 1):
-        next(stream)
-    after_first_chunk = len(pulled)
-    next(stream)
-    return [after_one_id, after_first_chunk, len(pulled)]
-
-
 @pytest.mark.points(2)
 def test_encode_iterable_is_lazy(student, trained):
     """encode_iterable pulls the next chunk only after yielding every id of the previous one
-    (checked with a generator of 100,000 chunks that records how far it was consumed)."""
+    (checked with 100,000 chunks served one at a time by the harness, which counts the pulls)."""
     tok = student.new("Tokenizer", *trained)
-    assert student.probe(_probe_pull_counts, tok) == [1, 1, 2]
+    line = "Entry {}: the lamp burned all night.\n"
+    n_first = len(tok.call("encode", line.format(0)))
+    feed = student.feed(line.format(i) for i in range(100_000))
+    stream = tok.call_handle("encode_iterable", feed).iterator()
+    stream.next()
+    after_one_id = feed.pulled
+    for _ in range(n_first - 1):
+        stream.next()
+    after_first_chunk = feed.pulled
+    stream.next()
+    assert [after_one_id, after_first_chunk, feed.pulled] == [1, 1, 2]
 
 
 @pytest.mark.points(1)

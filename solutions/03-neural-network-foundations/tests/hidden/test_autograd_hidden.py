@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from autograder.harness.expect import assert_close
+
 ARITH = ("add", "sub", "mul", "div", "pow", "neg", "tanh", "exp", "log", "relu")
 
 
@@ -54,8 +56,8 @@ def test_value_numbers_on_either_side(student, oracle):
     ]
     for node, value, grad in cases:
         data, grads = _run(student, oracle, [("leaf", x), node])
-        assert data[1] == pytest.approx(value, rel=1e-12), f"{node}: data"
-        assert grads[0] == pytest.approx(grad, rel=1e-12), f"{node}: grad"
+        assert_close(data[1], value, rel=1e-12, what=f"{node}: data")
+        assert_close(grads[0], grad, rel=1e-12, what=f"{node}: grad")
     ops = ("add_c", "sub_c", "mul_c", "div_c", "c_add", "c_sub", "c_mul", "c_div", "neg", "mul", "tanh")
     for seed in (121, 122):
         _check(student, oracle, oracle.random_graph(seed, n_leaves=3, n_ops=40, ops=ops))
@@ -68,7 +70,7 @@ def test_value_relu_at_zero_and_below(student, oracle):
     nodes = [("leaf", 0.6), ("sub", 0, 0), ("relu", 1), ("mul_c", 2, 3.0), ("add", 3, 0)]
     data, grads = _run(student, oracle, nodes)
     assert data[2] == 0.0
-    assert grads == pytest.approx([1.0, 0.0, 3.0, 1.0, 1.0], abs=1e-15), "relu'(0) must be 0"
+    assert_close(grads, [1.0, 0.0, 3.0, 1.0, 1.0], abs=1e-15, what="relu'(0) must be 0")
     _check(student, oracle, nodes)
     nodes = [("leaf", 0.0), ("relu", 0), ("mul_c", 1, 2.0)]
     data, grads = _run(student, oracle, nodes)
@@ -84,8 +86,8 @@ def test_value_pow_exponents(student, oracle):
     cases = [(1.7, 0), (1.7, 1), (-1.5, 3), (-0.8, -1), (2.2, -2), (2.2, 0.5), (0.7, -0.5), (1.3, 2.5), (-1.1, 2)]
     for x, p in cases:
         data, grads = _run(student, oracle, [("leaf", x), ("pow", 0, p)])
-        assert data[1] == pytest.approx(x**p, rel=1e-12), f"{x} ** {p}"
-        assert grads[0] == pytest.approx(p * x ** (p - 1), rel=1e-12, abs=1e-15), f"d/dx x ** {p} at {x}"
+        assert_close(data[1], x**p, rel=1e-12, what=f"{x} ** {p}")
+        assert_close(grads[0], p * x ** (p - 1), rel=1e-12, abs=1e-15, what=f"d/dx x ** {p} at {x}")
 
 
 @pytest.mark.points(2)
@@ -133,10 +135,13 @@ def test_value_wide_diamond(student, oracle):
 def test_value_tanh_exp_log_values(student, oracle):
     """tanh(3.1), exp(2.3), log(0.45) and exp(log(x)) = x: data and grads match math within 1e-12."""
     _, grads = _run(student, oracle, [("leaf", 3.1), ("tanh", 0)])
-    assert grads[0] == pytest.approx(1 - math.tanh(3.1) ** 2, rel=1e-12)
+    assert_close(grads[0], 1 - math.tanh(3.1) ** 2, rel=1e-12)
     data, grads = _run(student, oracle, [("leaf", 2.3), ("exp", 0)])
-    assert data[1] == pytest.approx(math.exp(2.3), rel=1e-12) and grads[0] == pytest.approx(math.exp(2.3), rel=1e-12)
+    assert_close(data[1], math.exp(2.3), rel=1e-12)
+    assert_close(grads[0], math.exp(2.3), rel=1e-12)
     data, grads = _run(student, oracle, [("leaf", 0.45), ("log", 0)])
-    assert data[1] == pytest.approx(math.log(0.45), rel=1e-12) and grads[0] == pytest.approx(1 / 0.45, rel=1e-12)
+    assert_close(data[1], math.log(0.45), rel=1e-12)
+    assert_close(grads[0], 1 / 0.45, rel=1e-12)
     data, grads = _run(student, oracle, [("leaf", 0.45), ("log", 0), ("exp", 1)])
-    assert data[2] == pytest.approx(0.45, rel=1e-12) and grads[0] == pytest.approx(1.0, rel=1e-12)
+    assert_close(data[2], 0.45, rel=1e-12)
+    assert_close(grads[0], 1.0, rel=1e-12)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from autograder.harness import StudentError
+from autograder.harness.expect import assert_close
 
 
 def _rrf(student, *args, **kwargs):
@@ -39,7 +40,7 @@ def _random_rankings(rng, n_rankings, pool, max_len, duplicates=False):
 def _assert_same_fusion(got, expected):
     assert [d for d, _ in got] == [d for d, _ in expected]
     for (d, s), (_, e) in zip(got, expected):
-        assert s == pytest.approx(e, rel=0, abs=1e-12), d
+        assert_close(s, e, rel=0, abs=1e-12, what=f"doc {d}")
 
 
 @pytest.mark.points(3)
@@ -67,9 +68,9 @@ def test_rrf_single_ranking_and_k_zero(student, oracle):
     ranking = [9, 2, 7, 0, 5]
     assert [d for d, _ in _rrf(student, [ranking])] == ranking
     got = _rrf(student, [ranking], k=0)
-    assert [s for _, s in got] == pytest.approx([1.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5], abs=1e-15)
+    assert_close([s for _, s in got], [1.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5], abs=1e-15)
     got = _rrf(student, [[1, 2], [2, 1], [3]], k=0)
-    assert got == [(1, pytest.approx(1.5, abs=1e-15)), (2, pytest.approx(1.5, abs=1e-15)), (3, 1.0)]
+    assert_close(got, [(1, 1.5), (2, 1.5), (3, 1.0)], abs=1e-15)
 
 
 def _reference_mmr(q, x, candidates, lam, n):
@@ -143,7 +144,7 @@ def test_rrf_rejects_negative_fractional_k(student):
             student.call("reciprocal_rank_fusion", [[3, 1], [1]], k=k)
         assert err.value.exc_type == "ValueError"
     got = _rrf(student, [[3, 1], [1]], k=0.0)
-    assert got == [(1, pytest.approx(1.5, abs=1e-15)), (3, pytest.approx(1.0, abs=1e-15))]
+    assert_close(got, [(1, 1.5), (3, 1.0)], abs=1e-15)
 
 
 @pytest.mark.points(1)

@@ -1,5 +1,7 @@
 import pytest
 
+from autograder.harness.expect import assert_close
+
 SECRET = 987654321
 
 
@@ -12,4 +14,4 @@ def test_add_secret(student):
 @pytest.mark.points(2)
 def test_mean_secret(student):
     """mean on a hidden list."""
-    assert student.call("mean", [SECRET, SECRET + 2]) == pytest.approx(SECRET + 1)
+    assert_close(student.call("mean", [SECRET, SECRET + 2]), SECRET + 1)
