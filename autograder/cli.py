@@ -342,7 +342,13 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
 
 @main.group()
 def image() -> None:
-    """Build and check the Docker grading image."""
+    """Build and check the Docker grading images (one per assignment environment)."""
+
+
+_ROOTS_OPTION = click.option(
+    "--root", "roots", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A kit or course folder whose assignments (solutions/ and assignments/) decide the environments; "
+         "repeatable (default: the kit root).")
 
 
 @image.command("build")
@@ -350,26 +356,61 @@ def image() -> None:
               help="offline: Debian base from debootstrap + docker import, packages from a host wheelhouse, "
                    "network off during the build. online: BASE_IMAGE pulled from a registry.")
 @click.option("--base-image", default=None, help="Base image (default: llmkit-base:bookworm offline, python:3.11-slim online).")
-@click.option("--tag", default=None, help="Image tag (default: llmkit-grader:cpu).")
-def image_build(offline: bool, base_image: str | None, tag: str | None) -> None:
-    """Build the CPU grading image from docker/Dockerfile and constraints.txt."""
+@_ROOTS_OPTION
+@click.option("--unrestricted", is_flag=True,
+              help="Also build the image with every runtime dependency (llmkit-grader:cpu), used only by workers "
+                   "started without an environment.")
+@click.option("--tag", default=None, help="Tag of the unrestricted image (implies --unrestricted; default: llmkit-grader:cpu).")
+@click.option("--gpu", is_flag=True, help="Build the GPU images from docker/Dockerfile.gpu (online, on a GPU host).")
+def image_build(offline: bool, base_image: str | None, roots: tuple[Path, ...], unrestricted: bool, tag: str | None,
+                gpu: bool) -> None:
+    """Build the worker image of every assignment's environment, from docker/Dockerfile and constraints.txt."""
     from autograder.sandbox.docker import connect
-    from autograder.sandbox.image import DEFAULT_IMAGE, build_image
+    from autograder.sandbox.image import assignment_environments, build_images, environment_tag
 
+    environments = assignment_environments(roots or [kit_root()])
+    for key, topics in environments.items():
+        console.print(f"{environment_tag(key, gpu)}: [{', '.join(key)}] for {', '.join(topics)}",
+                      highlight=False, markup=False)
     client = connect()
-    image_id = build_image(client, offline=offline, base_image=base_image, tag=tag or DEFAULT_IMAGE,
-                           log=lambda line: console.print(line, highlight=False, markup=False))
-    console.print(f"built {tag or DEFAULT_IMAGE}: {image_id}", highlight=False)
+    built = build_images(client, list(environments), offline=offline, base_image=base_image, gpu=gpu,
+                         unrestricted=unrestricted or tag is not None, unrestricted_tag=tag,
+                         log=lambda line: console.print(line, highlight=False, markup=False))
+    for name, image_id in built.items():
+        console.print(f"built {name}: {image_id}", highlight=False)
 
 
 @image.command("check")
-def image_check() -> None:
-    """Check that an engine answers and the grading image exists and matches this kit."""
+@_ROOTS_OPTION
+@click.option("--gpu", is_flag=True, help="Check the GPU images.")
+def image_check(roots: tuple[Path, ...], gpu: bool) -> None:
+    """Check that an engine answers and that the image of every assignment's environment exists and matches this kit."""
+    from autograder.sandbox import SandboxError
     from autograder.sandbox.docker import connect
-    from autograder.sandbox.image import check_image, image_for
+    from autograder.sandbox.image import assignment_environments, check_image, image_for
 
-    name = image_for(gpu=False)
-    console.print(f"{name}: {check_image(connect(), name)} (up to date)", highlight=False)
+    client = connect()
+    table = Table(title="llmkit worker images")
+    for col in ("environment", "assignments", "image", "status"):
+        table.add_column(col, overflow="fold")
+    problems = []
+    for key, topics in assignment_environments(roots or [kit_root()]).items():
+        name = image_for(gpu, key)
+        try:
+            status = f"up to date ({check_image(client, name, key)[:19]})"
+        except SandboxError as exc:
+            status = "stale" if "stale" in str(exc) else "missing"
+            problems.append(str(exc))
+        table.add_row(", ".join(key) or "(standard library)", ", ".join(topics), name, status)
+    name = image_for(gpu)
+    try:
+        status = f"up to date ({check_image(client, name)[:19]})"
+    except SandboxError as exc:
+        status = "stale" if "stale" in str(exc) else "not built (needed only by workers without an environment)"
+    table.add_row("(unrestricted)", "-", name, status)
+    console.print(table)
+    if problems:
+        raise SandboxError("\n".join(problems))
 
 
 from autograder.staff_cli import register  # noqa: E402  (the staff commands need `main` defined first)

@@ -1,32 +1,38 @@
 """Hidden feedback must name the property a test checks, never its inputs or expected outputs.
 
 A hidden test's result reaches the student as "Checks: <first paragraph of its
-docstring>" (see `autograder.harness.plugin._doc`). If that paragraph quotes a
-literal the test sends or compares against, the hidden case is no longer
+docstring>" (see `autograder.harness.plugin._doc`; later paragraphs are never
+shown, so they may keep the concrete case for staff). If that paragraph quotes
+a literal the test sends or compares against, the hidden case is no longer
 hidden. `lint_hidden_feedback` flags, for every test function in
 tests/hidden/**/*.py, each literal of the test that its first paragraph
-repeats verbatim.
+repeats verbatim, and each piece of a test string that it quotes.
 
-What counts as the test's literals: the constants in its body and in its
-`pytest.mark.parametrize` values, plus those of the module-level names it
-uses (constants, helper functions, fixtures it requests), followed
-transitively within the module. Left out, because quoting them describes the
-property rather than the case:
+The test's literals: the constants in its body and in its
+`pytest.mark.parametrize` values, plus those of the module-level names it uses
+(constants, helper functions, fixtures it requests), followed transitively
+within the module. Left out, because quoting them describes the property
+rather than the case (or because they are too common to mean anything):
 - names of the code under test: the first string argument of
   `.call/.new/.get/.set/.probe/.source/.imports` (`student.call("encode", ...)`);
 - tolerances and bounds: keyword values such as `atol=`, `rtol=`, `abs=`,
-  `rel_tol=`, `gap=`, and the right-hand side of `<`, `<=`, `>`, `>=`
-  (`recall >= 0.75` is the property);
+  `rel_tol=`, `gap=`; operands of `<`, `<=`, `>`, `>=` that do not call the
+  code under test (`recall >= 0.75` is the property); positive powers of ten up to 1e-4
+  (`1e-9` is a tolerance wherever it is written);
 - assertion messages and f-strings (hidden feedback never shows them);
-- strings shorter than 4 characters, and a string made of one word (letters,
-  digits, `_`) unless the paragraph quotes it ("word", 'word' or `word`), so
-  that `ValueError`, `float64` or `cosine` in plain prose pass;
-- the numbers 0, 1, 2 and 10 (and booleans).
-A number matches a number written in the paragraph with the same value
-(`1e-9` and `0.000000001` match; digits inside a word such as `float64` do
-not). A string matches if it appears in the paragraph verbatim, with its
+- strings the handout (the topic's README.md) already quotes: they are public;
+- strings shorter than 4 characters, and a one-word string (letters, digits,
+  `_`) unless the paragraph quotes it ("word", 'word' or `word`), so that
+  `ValueError`, `float64` or `cosine` in plain prose pass;
+- the numbers 0, 1, 2 and 10, and booleans.
+
+Matching: a string matches if it appears in the paragraph verbatim, with its
 whitespace collapsed as `_doc` collapses the paragraph's, or with its escapes
-written out (`a\\nb`).
+written out (`a\\nb`). Text the paragraph quotes ("...", '...' or `...`, 4+
+characters) that is part of a longer string of the test matches too. A number
+matches a number written in the paragraph with the same value (`0.5` and
+`5e-1` alike); digits inside a word (`float64`, `e4821`) are not numbers, but
+`600x8` holds two.
 """
 
 from __future__ import annotations
@@ -103,10 +109,13 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Compare(self, node: ast.Compare) -> None:
-        self.visit(node.left)
-        for op, right in zip(node.ops, node.comparators):
-            if not isinstance(op, BOUND_OPS):
-                self.visit(right)
+        operands = [node.left, *node.comparators]
+        for k, operand in enumerate(operands):
+            near = node.ops[max(k - 1, 0) : k + 1]
+            bound = any(isinstance(op, BOUND_OPS) for op in near)
+            if bound and not _calls_code_under_test(operand):
+                continue  # a threshold: part of the property, not of the case
+            self.visit(operand)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         if isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
@@ -123,6 +132,12 @@ class _Collector(ast.NodeVisitor):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return
         self.literals.append(Literal(value, node.lineno))
+
+
+def _calls_code_under_test(node: ast.AST) -> bool:
+    """Whether `node` holds a `.call/.new/...(...)` (inputs for the code under test)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in NAME_METHODS
+               for n in ast.walk(node))
 
 
 def _docstring_node(node: ast.AST) -> ast.AST | None:
@@ -155,7 +170,7 @@ def _test_parts(fn: ast.FunctionDef) -> list[ast.AST]:
     for dec in fn.decorator_list:
         if isinstance(dec, ast.Call) and _is_parametrize(dec):  # not points(n), limits(...)
             parts.extend(dec.args[1:])  # parametrize("names", values, ...): the values only
-            parts.extend(kw.value for kw in dec.keywords if kw.arg not in ("ids", "indirect", "scope"))
+            parts.extend(kw.value for kw in dec.keywords if kw.arg not in ("argnames", "ids", "indirect", "scope"))
     return parts
 
 
@@ -215,6 +230,12 @@ def _string_hit(text: str, paragraph: str, handout: str = "") -> bool:
     return any(form in paragraph for form in _string_forms(text))
 
 
+def _quoted_fragments(paragraph: str, handout: str = "") -> list[str]:
+    """Text the paragraph puts between quotes or backticks (4+ characters, not quoted in the handout)."""
+    return [m.group(2) for m in re.finditer(r"([\"'`])(.+?)\1", paragraph)
+            if len(m.group(2).strip()) >= MIN_STRING and not (handout and _quoted_in(m.group(2), handout))]
+
+
 def _numbers_in(paragraph: str) -> set[float]:
     out = set()
     for match in _NUMBER.finditer(paragraph):
@@ -267,20 +288,27 @@ def lint_file(path: Path, handout: str = "", label: str | None = None) -> list[s
         if not paragraph:
             continue
         numbers = _numbers_in(paragraph)
+        fragments = _quoted_fragments(paragraph, handout)
+        line = doc_node.lineno if doc_node is not None else fn.lineno
         reported: set[str] = set()
-        for lit in _literals_of_test(fn, module):
-            if isinstance(lit.value, str):
-                hit = _string_hit(lit.value, paragraph, handout)
-            else:
-                hit = _number_hit(lit.value, numbers)
-            shown = _shown(lit.value)
-            if hit and shown not in reported:
+
+        def report(shown: str, used_at: int, how: str = "") -> None:
+            if shown not in reported:
                 reported.add(shown)
-                line = doc_node.lineno if doc_node is not None else fn.lineno
                 findings.append(
                     f"{label}:{line}: {fn.name}: the docstring's first paragraph (shown as hidden feedback) "
-                    f"quotes {shown}, which the test uses (line {lit.line}); {FIX}"
+                    f"quotes {shown}, which the test uses{how} (line {used_at}); {FIX}"
                 )
+
+        for lit in _literals_of_test(fn, module):
+            if isinstance(lit.value, str):
+                if _string_hit(lit.value, paragraph, handout):
+                    report(_shown(lit.value), lit.line)
+                for fragment in fragments:
+                    if fragment in lit.value and fragment != lit.value.strip():
+                        report(repr(fragment), lit.line, " inside a longer string")
+            elif _number_hit(lit.value, numbers):
+                report(_shown(lit.value), lit.line)
     return findings
 
 

@@ -140,12 +140,19 @@ def check_resources(topic: Topic) -> None:
         )
 
 
-def preflight(sandbox: str, gpu: str | None = None) -> dict:
+def preflight(sandbox: str, gpu: str | None = None, packages: tuple[str, ...] | None = None) -> dict:
     """Check the sandbox before running anything; returns facts to record with the grade.
 
-    Raises SandboxError (engine unreachable, image missing or stale) so that no
-    submission is graded against a broken sandbox.
+    Raises SandboxError (engine unreachable, image missing or stale, a distribution of the
+    worker environment `packages` not installed) so that no submission is graded against a
+    broken sandbox.
     """
+    # -- worker environment (the manifest's [environment] packages) --
+    if sandbox == "local" and packages is not None:
+        from autograder.sandbox.environment import requirement_closure
+
+        requirement_closure(packages)  # MissingDistribution (a SandboxError) names what is not installed
+    # --
     if sandbox != "docker":
         return {}
     from autograder.sandbox.docker import connect
@@ -153,8 +160,8 @@ def preflight(sandbox: str, gpu: str | None = None) -> dict:
 
     client = connect()
     try:
-        image = image_for(gpu is not None)
-        return {"image": image, "image_id": check_image(client, image)}
+        image = image_for(gpu is not None, packages)
+        return {"image": image, "image_id": check_image(client, image, packages)}
     finally:
         client.close()
 
@@ -167,7 +174,7 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
     meta = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
     try:
         check_resources(topic)
-        meta.update(preflight(sandbox, gpu))
+        meta.update(preflight(sandbox, gpu, topic.manifest.environment.packages))
     except SandboxError as exc:
         result = error_result(topic.id, name, f"{SANDBOX_FAILURE}: {exc}", meta=meta)
         write_results(result, out_dir, topic.manifest.hidden_visibility)

@@ -15,9 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from autograder.course import limit_defaults_for
 from autograder.errors import ConfigError
+from autograder.policy import PolicyRule
 
 MANIFEST_NAME = "manifest.toml"
 _MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+# a distribution name as PEP 508 spells it (no version, no extras: the kit's constraints pin versions)
+_DISTRIBUTION = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 
 
 class _Frozen(BaseModel):
@@ -43,6 +46,28 @@ class SubmissionSpec(_Frozen):
     @property
     def modules(self) -> tuple[str, ...]:
         return tuple(f[:-3] for f in self.files)
+
+
+class EnvironmentSpec(_Frozen):
+    """What the student's code may import besides the standard library: distribution names
+    (`numpy`, `torch`), installed with their own requirements. The oracle libraries the tests use
+    stay out of the worker unless listed. Whether each is installed is checked when a worker starts."""
+
+    packages: tuple[str, ...] = ()
+
+    @field_validator("packages")
+    @classmethod
+    def _distribution_names(cls, packages: tuple[str, ...]) -> tuple[str, ...]:
+        for name in packages:
+            if not _DISTRIBUTION.match(name):
+                raise ValueError(
+                    f"{name!r} is not a distribution name like 'numpy' or 'scikit-learn' "
+                    "(no versions, extras or spaces: constraints.txt pins the versions)"
+                )
+        canonical = [re.sub(r"[-_.]+", "-", name).lower() for name in packages]
+        if len(set(canonical)) != len(canonical):
+            raise ValueError("a package is listed twice")
+        return packages
 
 
 class LimitsSpec(_Frozen):
@@ -75,8 +100,11 @@ class Manifest(_Frozen):
     gpu: Literal["none", "optional", "required"] = "none"
     submission: SubmissionSpec
     limits: LimitsSpec = LimitsSpec()
+    environment: EnvironmentSpec = EnvironmentSpec()  # default: the standard library only
     hidden_visibility: Literal["hidden", "after_due_date", "after_published", "visible"] = "after_published"
     mutants: MutantsSpec = MutantsSpec()
+    # [[policy]] tables: what the submitted files may not import or call (see autograder/policy.py)
+    policy: tuple[PolicyRule, ...] = ()
 
     @property
     def modules(self) -> tuple[str, ...]:

@@ -22,6 +22,9 @@ from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
 GRADER_FAILURE = "Grader failure"
 SANDBOX_FAILURE = "Sandbox failure"
 GRADER_PROBLEMS = (GRADER_FAILURE, SANDBOX_FAILURE)
+# First line of the message of a graded submission that broke its assignment's import policy:
+# the tests the rule guards scored zero, and the staff report flags it for review.
+POLICY_VIOLATION = "Policy violation"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ class RecordsError(Exception):
     """The harness's records are unusable (no collection record): a grader failure."""
 
 
-def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict]]:
+def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict], list[str]]:
     """Parse the JSON-lines file the plugin wrote; tolerate a torn last line.
 
     The plugin writes one collection record and one result per test. A second collection record,
@@ -62,8 +65,9 @@ def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict]]:
     refused (RecordsError, a grader failure), never resolved by "first wins"."""
     collected: list[dict] | None = None
     results: dict[str, dict] = {}
+    violations: list[str] = []
     if not path.exists():
-        return None, results
+        return None, results, violations
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             record = json.loads(line)
@@ -82,13 +86,15 @@ def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict]]:
                                    "something other than the harness; grade this submission again under Docker "
                                    "and review it")
             results[record["id"]] = record
-    return collected, results
+        elif record.get("kind") == "policy" and isinstance(record.get("violations"), list):
+            violations += [str(v) for v in record["violations"]]
+    return collected, results, violations
 
 
 def assemble(topic: str, submission: str, records_path: Path, *, problems: list[str] | None = None,
              execution_time: float = 0.0, content_hash: str = "", meta: dict | None = None,
              session_note: str = "") -> SubmissionResult:
-    collected, results = read_records(records_path)
+    collected, results, violations = read_records(records_path)
     if collected is None:
         raise RecordsError(
             f"the harness produced no test list for {submission} ({session_note or 'no details'}); "
@@ -114,6 +120,11 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
     lines = list(problems or [])
     if session_note:
         lines.append(session_note)
+    meta = dict(meta or {})
+    if violations:
+        meta["policy_violations"] = violations
+        lines.insert(0, f"{POLICY_VIOLATION}: {violations[0]}" + (f" (and {len(violations) - 1} more)" if len(violations) > 1 else "")
+                     + "; the tests this rule guards score zero, and the submission is flagged for review")
     status = "graded"
     broken = [t for t in tests if t.category == "sandbox"]
     if broken:
@@ -123,7 +134,7 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
     return SubmissionResult(
         topic=topic, submission=submission, status=status, score=score, max_score=max_score,
         tests=tuple(tests), message="\n".join(lines), execution_time=round(execution_time, 3),
-        content_hash=content_hash, meta=dict(meta or {}),
+        content_hash=content_hash, meta=meta,
     )
 
 

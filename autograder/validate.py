@@ -2,19 +2,25 @@
 
 For one topic: the manifest loads; the committed student copy equals a fresh
 release and leaks nothing hidden; every test carries points and a docstring;
-there are public and hidden tests; the reference scores full marks; the
+there are public and hidden tests; no hidden test's feedback (the first
+paragraph of its docstring) quotes its inputs; the reference scores full marks; the
 generated starter scores zero; two reference runs give identical verdicts;
-the whole suite with the reference fits the manifest's time budget.
+the whole suite with the reference fits the manifest's time budget; the import policy holds for
+the reference and catches a plain use of every banned name; no bare approx; hidden feedback quotes no input.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.catalog import Topic
+from autograder.feedback_lint import lint_hidden_feedback
 from autograder.grade import grade_submission
+from autograder.policy import check_policy
+from autograder.lints import lint_bare_approx
 from autograder.release import build_release, check_release
 from autograder.results import SubmissionResult
 
@@ -50,6 +56,43 @@ def _failing(result: SubmissionResult, limit: int = 8) -> str:
     return "; ".join(bad[:limit]) + more
 
 
+def _reference_sources(topic: Topic, folder: Path) -> dict[str, str]:
+    return {name: (folder / name).read_text(encoding="utf-8") for name in topic.manifest.submission.files
+            if (folder / name).is_file()}
+
+
+def policy_probe(banned: str, *, module: bool) -> str:
+    """A line of code that uses `banned` the plain way (the static check must catch it)."""
+    if module:
+        return f"import {banned} as _llmkit_probe\n"
+    parent, _, leaf = banned.rpartition(".")
+    return f"from {parent} import {leaf} as _llmkit_probe\n"
+
+
+def check_policies(topic: Topic, folder: Path, test_ids: list[str]) -> list[str]:
+    """Problems with the manifest's [[policy]]: the reference breaks it, a banned name that a plain
+    use of slips through, a rule whose guards match no test, or a detour the check misses."""
+    rules = topic.manifest.policy
+    sources = _reference_sources(topic, folder)
+    problems = [f"the reference breaks its own policy: {v.message()}" for v in check_policy(sources, rules)]
+    for rule in rules:
+        if not any(fnmatch.fnmatchcase(tid, g) for tid in test_ids for g in rule.guards):
+            problems.append(f"rule {rule.reason!r}: its guards {list(rule.guards)} match no test; fix the patterns")
+        target = next((f for f in sources if rule.covers(f)), None)
+        if target is None:
+            continue
+        probes = [(name, policy_probe(name, module=True)) for name in rule.banned_modules]
+        probes += [(name, policy_probe(name, module=False)) for name in rule.banned_names]
+        if rule.detours:
+            probes.append(("importlib detour", "import importlib\n_llmkit_probe = importlib.import_module('os')\n"))
+            probes.append(("__import__ detour", "_llmkit_probe = __import__\n"))
+        for name, line in probes:
+            probed = {**sources, target: line + sources[target]}
+            if not any(rule.reason == v.reason for v in check_policy(probed, [rule])):
+                problems.append(f"rule {rule.reason!r}: a plain use of {name} in {target} is not caught")
+    return problems
+
+
 def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
     report = ValidationReport(topic=topic.id)
     sol = topic.solution_dir
@@ -67,6 +110,10 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
     for kind in ("public", "hidden"):
         files = list((sol / "tests" / kind).glob("test_*.py")) if (sol / "tests" / kind).is_dir() else []
         report.add(f"{kind} tests present", bool(files), "" if files else f"add tests/{kind}/test_*.py")
+    revealing = lint_hidden_feedback(sol / "tests")
+    report.add("hidden feedback reveals no inputs", not revealing, "; ".join(revealing[:6]))
+    approx_uses = lint_bare_approx(sol / "tests")
+    report.add("no bare == pytest.approx on worker values", not approx_uses, "; ".join(approx_uses[:6]))
 
     with tempfile.TemporaryDirectory(prefix="llmkit-validate-") as tmp:
         tmp = Path(tmp)
@@ -81,6 +128,8 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
             return report
         unpointed = [t.id for t in first.tests if t.points <= 0]
         report.add("every test has points", not unpointed, ", ".join(unpointed[:6]))
+        policy_problems = check_policies(topic, sol, [t.id for t in first.tests])
+        report.add("import policy: reference passes, probes caught", not policy_problems, "; ".join(policy_problems[:4]))
         undocumented = [t.id for t in first.tests if "Checks: (no description)" in t.output]
         report.add("every test has a docstring", not undocumented, ", ".join(undocumented[:6]))
         report.add("reference scores full marks", first.full_marks,

@@ -14,7 +14,8 @@ REQUIRE_DOCKER = os.environ.get("LLMKIT_REQUIRE_DOCKER") == "1"
 
 @pytest.fixture(scope="session")
 def docker_ready():
-    """A reachable engine and an up-to-date grading image.
+    """A reachable engine and an up-to-date grading image (that of the scenario assignment's
+    environment, numpy: `llmkit image build` builds it with the kit's assignments).
 
     Without them the Docker tests skip on a developer's machine, and FAIL when
     LLMKIT_REQUIRE_DOCKER=1 (as in CI), so a missing engine cannot pass silently.
@@ -25,7 +26,7 @@ def docker_ready():
 
     try:
         client = connect()
-        check_image(client, image_for(gpu=False))
+        check_image(client, image_for(gpu=False, packages=("numpy",)), ("numpy",))
     except SandboxError as exc:
         if REQUIRE_DOCKER:
             pytest.fail(f"Docker is required (LLMKIT_REQUIRE_DOCKER=1) but unavailable: {exc}")

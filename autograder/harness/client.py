@@ -147,7 +147,7 @@ class WorkerSession:
         except ChannelTimeout:
             worker.kill()
             raise StudentError("Timeout", f"the submission took more than {self.import_seconds:g} s to import "
-                               "(import time limit); move slow work out of module level", "timeout") from None
+                               "(import time limit); move slow work out of module level", "import") from None
         except (ChannelClosed, ProtocolError) as exc:
             out = worker.output.take(wait=0.5)
             desc = worker.exit_description()

@@ -41,6 +41,7 @@ class Settings:
     gpu: str | None = None
     scratch: Path | None = None
     sessions: dict = field(default_factory=dict)  # assignment dir -> session
+    violations: dict = field(default_factory=dict)  # assignment dir -> [policy Violation]
     manifests: dict = field(default_factory=dict)  # assignment dir -> Manifest
     records: list = field(default_factory=list)
 
@@ -165,6 +166,38 @@ def _assignment(settings: Settings, path: Path) -> tuple[Path, Manifest]:
     return folder, settings.manifests[folder]
 
 
+def _violations(settings: Settings, folder: Path, manifest: Manifest) -> list:
+    """The submission's import-policy violations (checked once, here on the trusted side, over
+    every submitted file together); recorded once so results.json and the staff report show them."""
+    if folder not in settings.violations:
+        from autograder.policy import check_policy
+
+        found = []
+        if manifest.policy:
+            submission = settings.submission or folder
+            sources = {}
+            for name in manifest.submission.files:
+                path = submission / name
+                if path.is_file():
+                    sources[name] = path.read_bytes().decode("utf-8", errors="replace")
+            found = check_policy(sources, manifest.policy)
+        settings.violations[folder] = found
+        if found:
+            _write(settings, {"kind": "policy", "violations": [v.message() for v in found]})
+    return settings.violations[folder]
+
+
+def _policy_hits(settings: Settings, item: pytest.Item) -> list:
+    """Violations whose rule guards this test (such a test scores zero whatever it observed)."""
+    from autograder.policy import guarded
+
+    folder = find_assignment_dir(Path(str(item.path)).parent)
+    if folder is None:
+        return []
+    folder, manifest = _assignment(settings, folder / "manifest.toml")
+    return guarded(item.nodeid, _violations(settings, folder, manifest))
+
+
 def _session(settings: Settings, folder: Path, manifest: Manifest):
     if folder not in settings.sessions:
         submission = settings.submission or folder
@@ -178,6 +211,7 @@ def _session(settings: Settings, folder: Path, manifest: Manifest):
                 modules=manifest.modules,
                 limits=Limits(memory_mb=manifest.limits.memory_mb),
                 gpu_device=settings.gpu,
+                packages=manifest.environment.packages,
             )
             sandbox = get_sandbox(settings.sandbox, gpu=settings.gpu is not None, scratch_root=settings.scratch)
             settings.sessions[folder] = WorkerSession(sandbox, spec, import_seconds=manifest.limits.import_seconds)
@@ -230,6 +264,15 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
     credit = item.stash.get(CREDIT, None)
     fraction = credit.fraction if credit is not None else None
     printed = state.get("printed", "")
+    hits = _policy_hits(settings, item)
+    if hits:
+        status, category, score = "failed", "policy", 0.0
+        text = f"Checks: {_doc(item) or '(no description)'}\nResult: failed: {hits[0].message()}"
+        record = TestRecord(id=item.nodeid, name=item.name, points=points, score=0.0, status=status,
+                            category=category, visibility=visibility, output=text, duration=round(duration, 4))
+        settings.records.append(record)
+        _write(settings, {"kind": "result", **record.to_json()})
+        return
     if outcome == "passed" and teardown_report.passed:
         status, category = "passed", "ok"
         score = points * (1.0 if fraction is None else fraction)

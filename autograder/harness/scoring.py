@@ -20,6 +20,7 @@ CATEGORY_TEXT = {
     "missing": "no result (the grading session ended before this test finished)",
     "setup": "the test could not be set up (not caused by your code; tell your instructor)",
     "import": "your submission could not be imported",
+    "policy": "your code uses something the assignment's import policy forbids",
 }
 
 
@@ -34,7 +35,7 @@ class TestRecord:
     points: float
     score: float
     status: str  # passed | failed
-    category: str  # ok | wrong | exception | import | not_found | not_data | timeout | crash | protocol | sandbox | setup | error | missing
+    category: str  # ok | wrong | exception | import | policy | not_found | not_data | timeout | crash | protocol | sandbox | setup | error | missing
     visibility: str  # public | hidden
     output: str
     duration: float
@@ -84,12 +85,18 @@ def public_feedback(doc: str, status: str, category: str, excinfo, printed: str)
                 lines.append(excinfo.value.describe())
             else:
                 lines.append(str(excinfo.getrepr(style="short", chain=False)))
+    note = ""
+    printed, marker, tail = printed.rpartition("\n[llmkit: ")
+    if marker:  # the capture's own note about discarded output survives any truncation below
+        note = marker.lstrip("\n") + tail
+    else:
+        printed = tail
     if printed.strip():
         lines.append("Your code printed:\n" + printed.rstrip())
     text = "\n".join(lines)
     if len(text) > MAX_OUTPUT_CHARS:
         text = text[:MAX_OUTPUT_CHARS] + "\n[... feedback truncated]"
-    return text
+    return text + ("\n" + note.rstrip() if note else "")
 
 
 def format_table(records: list[TestRecord]) -> str:

@@ -10,6 +10,7 @@ import statistics
 from dataclasses import dataclass
 
 from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
+from autograder.results import POLICY_VIOLATION
 
 LABELS = {**CATEGORY_TEXT, "exception": "raised an exception", "import": "could not be imported",
           "not_found": "function or class not found", "not_data": "returned something that is not data",
@@ -49,6 +50,7 @@ class StaffSummary:
     tests: tuple[TestStat, ...]  # most failed first
     categories: tuple[tuple[str, int], ...]  # failing-test categories, most frequent first
     error_kinds: tuple[tuple[str, int], ...]  # why submissions could not be graded at all
+    flagged: tuple[str, ...] = ()  # student ids whose submission broke the import policy: review them
 
 
 def error_kind(message: str) -> str:
@@ -92,4 +94,5 @@ def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestR
         median_percent=statistics.median(percents) if percents else 0.0, percents=percents,
         runtimes=tuple(r.execution_time for r in graded), tests=tuple(tests),
         categories=tuple(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
-        error_kinds=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))))
+        error_kinds=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+        flagged=tuple(sorted({str(r.student_id) for r in rows if r.message.startswith(POLICY_VIOLATION)})))

@@ -58,6 +58,9 @@ class WorkerSpec:
     limits: Limits = field(default_factory=Limits)
     gpu_device: str | None = None
     max_message_bytes: int = 64 * 1024 * 1024
+    # What the student's code may import besides the standard library (distribution names, the
+    # manifest's [environment] packages). None: everything the kit has (in-process runs, benchmarks).
+    packages: tuple[str, ...] | None = None
 
 
 class OutputCapture:

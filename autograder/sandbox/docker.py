@@ -176,17 +176,31 @@ class DockerSandbox(Sandbox):
         self.scratch_root = scratch_root
         sweep_scratch(scratch_root, "docker")
         self.client = client or connect()
-        self.image_name = image or image_for(gpu)
-        self.image_id = check_image(self.client, self.image_name) if check else self.image_name
+        # One image per worker environment (the spec's packages), looked up and checked on first use.
+        self.gpu = gpu
+        self.image_override = image
+        self.check = check
+        self._images: dict[str, str] = {}  # image name -> checked id
+        self._images_lock = threading.Lock()
         self.cpus = cpus
         self.session = uuid.uuid4().hex[:12]
         sweep(self.client)
+
+    def image_id(self, packages: tuple[str, ...] | None) -> str:
+        """The id of the image for the environment `packages` (None: the unrestricted image), checked
+        once per sandbox; SandboxError when it is missing or stale."""
+        name = self.image_override or image_for(self.gpu, packages)
+        with self._images_lock:
+            if name not in self._images:
+                self._images[name] = check_image(self.client, name, packages) if self.check else name
+            return self._images[name]
 
     def labels(self) -> dict:
         return {LABEL: "1", "llmkit.session": self.session, "llmkit.host": socket.gethostname(),
                 "llmkit.pid": str(os.getpid())}
 
     def start(self, spec: WorkerSpec) -> WorkerProcess:
+        image_id = self.image_id(spec.packages)  # first: a missing image leaves nothing behind
         # The scratch folder stays 0700 (only the grader reads the copy); the container sees just
         # the bind-mounted copy inside it, whose own modes let the worker's uid read it.
         scratch = make_scratch(self.scratch_root, "docker")
@@ -200,13 +214,14 @@ class DockerSandbox(Sandbox):
             shutil.rmtree(scratch, ignore_errors=True)
             raise SandboxError(f"cannot prepare the submission for the container: {exc}") from None
         command = [WORKER_PYTHON, "-I", "-u", "-m", "autograder.worker", "--stdio", "--dir", SUBMISSION_MOUNT,
-                   "--modules", ",".join(spec.modules), "--max-bytes", str(spec.max_message_bytes)]
+                   "--modules", ",".join(spec.modules), "--max-bytes", str(spec.max_message_bytes),
+                   *(("--allowed", ",".join(spec.packages)) if spec.packages is not None else ())]
         kwargs = hardening(spec, cpus=self.cpus)
         if spec.gpu_device is not None:
             kwargs["device_requests"] = _gpu_request(spec.gpu_device)
         try:
             container = self.client.containers.create(
-                self.image_id, command, stdin_open=True, tty=False, labels=self.labels(),
+                image_id, command, stdin_open=True, tty=False, labels=self.labels(),
                 volumes={str(sub): {"bind": SUBMISSION_MOUNT, "mode": "ro"}}, **kwargs,
             )
             raw = self.client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})

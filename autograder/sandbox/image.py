@@ -1,31 +1,44 @@
-"""The grading image: build it (online or fully offline) and check that it matches this kit.
+"""The grading images: one per worker environment, built (online or fully offline) and checked.
 
-`build_image(offline=True)` needs no container registry: it makes a Debian
-base with debootstrap, imports it with `docker import`, downloads every Python
-package into a wheelhouse on the host (pip, with constraints.txt), and builds
-docker/Dockerfile with the network off, installing only from that wheelhouse.
-The image carries a label with the hash of the code that runs inside it (the
-worker and the protocol) and of constraints.txt; `check_image` refuses an
-image whose label differs, so a stale image is a clear error, not a silent
-protocol mismatch.
+Each assignment's manifest says what its students may import (`[environment] packages`, see
+`autograder.sandbox.environment`); every distinct package set gets its own image,
+`llmkit-worker:cpu-<hash>`, the hash covering the set and everything that decides how the worker
+behaves (`worker_hash`: worker code, protocol, constraints.txt, the Dockerfiles). All of them are
+built FROM one stage with Python and msgpack, then install the set's wheels and last the kit's wheel
+(--no-deps): a student's image never contains an oracle library its manifest does not allow, and
+a change to the kit rebuilds only that last layer.
+
+`build_images(offline=True)` needs no container registry: it makes a Debian base with
+debootstrap, imports it with `docker import`, downloads the wheels into a wheelhouse on the host
+(pip, with constraints.txt), resolves each environment's wheels there, and builds
+docker/Dockerfile with the network off, installing only from those wheels. Every image carries
+the worker hash as a label; `check_image` refuses an image whose label differs, so a stale image
+is a clear error, not a silent protocol mismatch. The unrestricted image `llmkit-grader:cpu`
+(every runtime dependency of the kit, for workers started without an environment) is built only
+on request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
 from autograder.sandbox.base import SandboxError
+from autograder.sandbox.environment import WORKER_REQUIREMENTS, environment_key
 
-DEFAULT_IMAGE = "llmkit-grader:cpu"
+DEFAULT_IMAGE = "llmkit-grader:cpu"  # unrestricted: every runtime dependency (workers without an environment)
 GPU_IMAGE = "llmkit-grader:gpu"
+WORKER_REPO = "llmkit-worker"  # one image per environment: llmkit-worker:cpu-<hash>, llmkit-worker:gpu-<hash>
+GPU_BASE_IMAGE = "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04"
 OFFLINE_BASE = "llmkit-base:bookworm"
 WORKER_PYTHON = "/opt/llmkit/bin/python"
 WORKER_UID = 10001
@@ -34,11 +47,13 @@ KIT_DIR = PACKAGE_DIR.parent
 DOCKER_DIR = KIT_DIR / "docker"
 CACHE_DIR = Path(os.environ.get("LLMKIT_CACHE", "/var/tmp/llmkit"))
 HASH_LABEL = "llmkit.worker_hash"
+ENV_LABEL = "llmkit.environment"  # the package set, canonical names separated by spaces ("" = standard library)
+CLOSURE_LABEL = "llmkit.closure"  # what was installed for it: name==version ...
 
 
 def _in_image_files() -> list[Path]:
     files = [PACKAGE_DIR / "protocol.py", PACKAGE_DIR / "channel.py", KIT_DIR / "constraints.txt",
-             DOCKER_DIR / "Dockerfile"]
+             DOCKER_DIR / "Dockerfile", DOCKER_DIR / "Dockerfile.gpu"]
     files += sorted((PACKAGE_DIR / "worker").glob("*.py"))
     return files
 
@@ -52,33 +67,73 @@ def worker_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def image_for(gpu: bool) -> str:
-    """The image name to grade with: $LLMKIT_IMAGE / $LLMKIT_GPU_IMAGE or the defaults."""
-    if gpu:
-        return os.environ.get("LLMKIT_GPU_IMAGE", GPU_IMAGE)
-    return os.environ.get("LLMKIT_IMAGE", DEFAULT_IMAGE)
+def environment_tag(packages, gpu: bool = False) -> str:
+    """`llmkit-worker:cpu-<hash>`: the image of one package set, for this kit's worker."""
+    facts = json.dumps({"packages": list(environment_key(packages)), "worker": worker_hash(), "gpu": bool(gpu)})
+    return f"{WORKER_REPO}:{'gpu' if gpu else 'cpu'}-{hashlib.sha256(facts.encode()).hexdigest()[:12]}"
 
 
-def check_image(client, name: str) -> str:
-    """The image id of `name`, or SandboxError if it is missing or stale."""
+def image_for(gpu: bool, packages=None) -> str:
+    """The image to grade with: the image of the environment `packages` (the manifest's
+    [environment] packages), or for None the unrestricted image. $LLMKIT_IMAGE / $LLMKIT_GPU_IMAGE,
+    when set, replace every image (one image for all environments: then the import guard alone
+    keeps what the manifest does not allow out of reach)."""
+    override = os.environ.get("LLMKIT_GPU_IMAGE" if gpu else "LLMKIT_IMAGE")
+    if override:
+        return override
+    if packages is None:
+        return GPU_IMAGE if gpu else DEFAULT_IMAGE
+    return environment_tag(packages, gpu)
+
+
+def _environment_words(packages) -> str:
+    key = environment_key(packages)
+    return f" (the environment of [{', '.join(key)}])" if key else " (the standard-library environment)"
+
+
+def check_image(client, name: str, packages=None) -> str:
+    """The image id of `name`, or SandboxError if it is missing or stale. `packages` only words the message."""
     import docker
 
+    what = "" if packages is None else _environment_words(packages)
+    unrestricted = packages is None and name in (DEFAULT_IMAGE, GPU_IMAGE)
     try:
         image = client.images.get(name)
     except docker.errors.ImageNotFound:
+        how = ("`llmkit image build --offline --unrestricted`" if unrestricted else
+               "`llmkit image build --offline`, which builds the image of every assignment's environment")
+        older = _older_images(client, packages)
+        if older:
+            raise SandboxError(
+                f"the grading image of this environment is stale: {', '.join(older)}{what} was built from another "
+                f"version of the kit's worker, and {name} does not exist yet; rebuild with {how}"
+            ) from None
         raise SandboxError(
-            f"the grading image {name} does not exist; build it with `llmkit image build --offline` "
-            "(or `llmkit image build` where a registry is reachable)"
+            f"the grading image {name}{what} does not exist; build it with {how} "
+            "(or `llmkit image build --online` where a registry is reachable)"
         ) from None
     except docker.errors.APIError as exc:
         raise SandboxError(f"the Docker engine failed to look up {name}: {exc}") from None
     built = (image.labels or {}).get(HASH_LABEL)
     if built != worker_hash():
         raise SandboxError(
-            f"the grading image {name} is stale: it was built from another version of the kit's worker "
+            f"the grading image {name}{what} is stale: it was built from another version of the kit's worker "
             f"({built} != {worker_hash()}); rebuild it with `llmkit image build --offline`"
         )
     return image.id
+
+
+def _older_images(client, packages) -> list[str]:
+    """Tags of images built for the environment `packages` by other versions of the worker."""
+    if packages is None:
+        return []
+    wanted = " ".join(environment_key(packages))
+    try:
+        images = client.images.list(name=WORKER_REPO)
+    except Exception:
+        return []
+    return sorted(tag for image in images if (image.labels or {}).get(ENV_LABEL) == wanted
+                  for tag in image.tags)
 
 
 def runtime_requirements() -> list[str]:
@@ -95,16 +150,16 @@ def _run(cmd: list[str], what: str, log) -> None:
         raise SandboxError(f"{what} failed (exit {proc.returncode}):\n{tail}")
 
 
-def build_wheelhouse(dest: Path, log=print) -> Path:
-    """Download every runtime dependency (binary wheels, constraints applied) and build the kit's wheel."""
+def build_wheelhouse(dest: Path, log=print, requirements: list[str] | None = None) -> Path:
+    """Download `requirements` (default: every runtime dependency) and the worker's own as binary
+    wheels, constraints applied, into dest/deps (kept between builds), and build the kit's wheel."""
     deps = dest / "deps"
     kit = dest / "kit"
     deps.mkdir(parents=True, exist_ok=True)
     if kit.exists():
         shutil.rmtree(kit)
     kit.mkdir(parents=True)
-    reqs = runtime_requirements()
-    (deps / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    reqs = sorted({*(runtime_requirements() if requirements is None else requirements), *WORKER_REQUIREMENTS})
     _run([sys.executable, "-m", "pip", "download", "-q", "-d", str(deps), "-c", str(KIT_DIR / "constraints.txt"),
           "--only-binary=:all:", *reqs], "downloading the wheelhouse", log)
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(kit), str(KIT_DIR)],
@@ -143,28 +198,122 @@ def build_offline_base(client, *, suite: str = "bookworm", mirror: str = "http:/
     return tag
 
 
-def build_image(client, *, offline: bool = True, base_image: str | None = None, tag: str = DEFAULT_IMAGE,
-                log=print) -> str:
-    """Build the CPU grading image; return its id."""
+def resolve_wheels(deps: Path, requirements, log=print) -> list[tuple[str, str, Path]]:
+    """The wheels that installing `requirements` (and the worker's msgpack) takes from the wheelhouse
+    `deps`, resolved by pip itself (--dry-run --report): (canonical name, version, file)."""
+    from urllib.parse import unquote, urlparse
+
+    from autograder.sandbox.environment import canonical_name
+
+    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
+        report = Path(tmp) / "report.json"
+        _run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q", "--report", str(report),
+              "--no-index", "--find-links", str(deps), "-c", str(KIT_DIR / "constraints.txt"), "--only-binary=:all:",
+              *WORKER_REQUIREMENTS, *requirements], f"resolving the wheels of {' '.join(requirements) or 'msgpack'}", log)
+        data = json.loads(report.read_text(encoding="utf-8"))
+    wheels = []
+    for item in data.get("install", []):
+        url = urlparse(item["download_info"]["url"])
+        wheels.append((canonical_name(item["metadata"]["name"]), item["metadata"]["version"], Path(unquote(url.path))))
+    return sorted(wheels)
+
+
+def assignment_environments(roots) -> dict[tuple[str, ...], list[str]]:
+    """Every distinct environment of the assignments under `roots` (their solutions/ and
+    assignments/), with the topics that use it."""
+    from autograder.catalog import list_topics
+
+    found: dict[tuple[str, ...], list[str]] = {}
+    for root in roots:
+        for topic in list_topics(Path(root)):
+            topics = found.setdefault(environment_key(topic.manifest.environment.packages), [])
+            if topic.id not in topics:
+                topics.append(topic.id)
+    return dict(sorted(found.items()))
+
+
+def _docker_build(client, ctx: Path, *, tag: str, target: str, base_image: str, offline: bool, labels: dict,
+                  dockerfile: str = "Dockerfile"):
+    try:
+        image, _ = client.images.build(
+            path=str(ctx), dockerfile=dockerfile, tag=tag, target=target, rm=True,
+            network_mode="none" if offline else None, buildargs={"BASE_IMAGE": base_image}, labels=labels,
+        )
+    except Exception as exc:
+        lines = [str(chunk.get("stream", chunk.get("error", ""))) for chunk in getattr(exc, "build_log", []) or []]
+        tail = "".join(lines)[-3000:]
+        raise SandboxError(f"building {tag} failed: {exc}" + (f"\n{tail}" if tail else "")) from None
+    return image
+
+
+def _fill(folder: Path, files) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        _link_or_copy(str(path), str(folder / Path(path).name))
+
+
+def build_images(client, environments=(), *, offline: bool = True, base_image: str | None = None, gpu: bool = False,
+                 unrestricted: bool = False, unrestricted_tag: str | None = None, log=print) -> dict[str, str]:
+    """Build the image of every package set in `environments` (see `assignment_environments`), and
+    with `unrestricted` the image with every runtime dependency; returns {tag: image id}.
+
+    CPU images install only wheels from the host's wheelhouse, with the network off when offline.
+    GPU images (docker/Dockerfile.gpu) are built online: pip installs the CUDA build of torch from
+    the index inside the build."""
+    if gpu and offline:
+        raise SandboxError("the GPU images are built online (`llmkit image build --gpu --online`): their CUDA base "
+                           "and the CUDA build of torch come from registries")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     if base_image is None:
-        base_image = build_offline_base(client, log=log) if offline else "python:3.11-slim"
-    wheelhouse = build_wheelhouse(CACHE_DIR / "wheelhouse", log=log)
-    with tempfile.TemporaryDirectory(dir=CACHE_DIR) as ctx:
-        ctx = Path(ctx)
-        shutil.copyfile(DOCKER_DIR / "Dockerfile", ctx / "Dockerfile")
-        shutil.copyfile(KIT_DIR / "constraints.txt", ctx / "constraints.txt")
-        for sub in ("deps", "kit"):
-            shutil.copytree(wheelhouse / sub, ctx / "wheelhouse" / sub, copy_function=_link_or_copy)
-        log(f"building {tag} from {base_image} (network off)")
-        try:
-            image, _ = client.images.build(
-                path=str(ctx), tag=tag, rm=True, network_mode="none" if offline else None,
-                buildargs={"BASE_IMAGE": base_image}, labels={HASH_LABEL: worker_hash()},
-            )
-        except Exception as exc:
-            raise SandboxError(f"building {tag} failed: {exc}") from None
-    return image.id
+        base_image = GPU_BASE_IMAGE if gpu else (build_offline_base(client, log=log) if offline else "python:3.11-slim")
+    keys = sorted({environment_key(e) for e in environments})
+    targets: list[tuple[str, tuple[str, ...] | None]] = [(environment_tag(key, gpu), key) for key in keys]
+    if unrestricted:
+        targets.append((unrestricted_tag or (GPU_IMAGE if gpu else DEFAULT_IMAGE), None))
+    everything = runtime_requirements()
+    wanted = sorted({p for key in keys for p in key} | (set(everything) if unrestricted else set()))
+    wheelhouse = build_wheelhouse(CACHE_DIR / ("wheelhouse-gpu" if gpu else "wheelhouse"), log=log,
+                                  requirements=[] if gpu else wanted)
+    deps, kit = wheelhouse / "deps", sorted((wheelhouse / "kit").glob("*.whl"))
+    dockerfile = "Dockerfile.gpu" if gpu else "Dockerfile"
+    base_wheels = [] if gpu else [w[2] for w in resolve_wheels(deps, [], log=log)]
+    built: dict[str, str] = {}
+    started = time.monotonic()
+    for index, (tag, key) in enumerate(targets):
+        requirements = list(key) if key is not None else everything
+        wheels = [] if gpu else resolve_wheels(deps, requirements, log=log)
+        what = "every runtime dependency" if key is None else ("the standard library" if not key else ", ".join(key))
+        one = time.monotonic()
+        with tempfile.TemporaryDirectory(dir=CACHE_DIR) as ctx:
+            ctx = Path(ctx)
+            shutil.copyfile(DOCKER_DIR / dockerfile, ctx / dockerfile)
+            shutil.copyfile(KIT_DIR / "constraints.txt", ctx / "constraints.txt")
+            _fill(ctx / "wheelhouse" / "base", base_wheels)
+            _fill(ctx / "wheelhouse" / "env", [w[2] for w in wheels])
+            (ctx / "wheelhouse" / "env" / "requirements.txt").write_text("".join(f"{r}\n" for r in requirements))
+            _fill(ctx / "wheelhouse" / "kit", kit)
+            labels = {HASH_LABEL: worker_hash()}
+            if index == 0:  # the shared stage, tagged so that it can be seen (the others reuse its layers)
+                base_tag = f"{WORKER_REPO}:{'gpu' if gpu else 'cpu'}-base"
+                log(f"building {base_tag} from {base_image}" + (" (network off)" if offline else ""))
+                _docker_build(client, ctx, tag=base_tag, target="base", base_image=base_image, offline=offline,
+                              labels=labels, dockerfile=dockerfile)
+            labels[ENV_LABEL] = "(unrestricted)" if key is None else " ".join(key)
+            labels[CLOSURE_LABEL] = " ".join(f"{name}=={version}" for name, version, _ in wheels)
+            log(f"building {tag}: {what}" + (f" ({len(wheels)} wheels)" if wheels else ""))
+            image = _docker_build(client, ctx, tag=tag, target="worker", base_image=base_image, offline=offline,
+                                  labels=labels, dockerfile=dockerfile)
+        built[tag] = image.id
+        log(f"built {tag} in {time.monotonic() - one:.0f} s: {image.id}")
+    log(f"{len(built)} image(s) built in {time.monotonic() - started:.0f} s")
+    return built
+
+
+def build_image(client, *, offline: bool = True, base_image: str | None = None, tag: str = DEFAULT_IMAGE,
+                log=print) -> str:
+    """Build the unrestricted CPU image (every runtime dependency) under `tag`; return its id."""
+    return build_images(client, (), offline=offline, base_image=base_image, unrestricted=True,
+                        unrestricted_tag=tag, log=log)[tag]
 
 
 def _link_or_copy(src: str, dst: str) -> None:

@@ -123,6 +123,26 @@ def _check_runnable_as(uid: int, python: str) -> None:
         )
 
 
+_VIEWS: dict[tuple[str, ...], Path] = {}
+
+
+def worker_launcher(packages: tuple[str, ...] | None) -> list[str]:
+    """The command that starts the worker, before its arguments.
+
+    packages None: the kit's own interpreter with everything it has installed. Otherwise the
+    assignment's environment view (`autograder.sandbox.environment`) run with -I -S, so neither
+    site-packages nor the kit's editable install are visible to the student's code."""
+    if packages is None:
+        return [sys.executable, "-I", "-u", "-m", "autograder.worker"]
+    from autograder.sandbox.environment import BOOTSTRAP, bootstrap_command, environment_key, local_view
+
+    key = environment_key(packages)
+    view = _VIEWS.get(key)
+    if view is None or not (view / BOOTSTRAP).is_file():
+        view = _VIEWS[key] = local_view(key)
+    return bootstrap_command(view)
+
+
 class LocalSandbox(Sandbox):
     name = "local"
     is_security_boundary = False
@@ -155,6 +175,7 @@ class LocalSandbox(Sandbox):
         return scratch, sub, tmp
 
     def start(self, spec: WorkerSpec) -> WorkerProcess:
+        launcher = worker_launcher(spec.packages)  # first: an environment that cannot be made leaves nothing behind
         scratch, sub, tmp = self._prepare(spec)
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
@@ -169,10 +190,11 @@ class LocalSandbox(Sandbox):
         else:
             env["CUDA_VISIBLE_DEVICES"] = ""
         cmd = [
-            sys.executable, "-I", "-u", "-m", "autograder.worker",
+            *launcher,
             "--read-fd", str(to_worker_r), "--write-fd", str(from_worker_w),
             "--dir", str(sub), "--modules", ",".join(spec.modules),
             "--max-bytes", str(spec.max_message_bytes),
+            *(("--allowed", ",".join(spec.packages)) if spec.packages is not None else ()),
         ]
         try:
             proc = subprocess.Popen(

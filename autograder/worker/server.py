@@ -124,10 +124,15 @@ class Worker:
         self.objects = _Objects(lambda feed_id: _FeedIterator(channel, feed_id))
 
     # -- loading -------------------------------------------------------------
-    def load_modules(self) -> None:
+    def load_modules(self, allowed: tuple[str, ...] | None = None) -> None:
+        """Import the submitted modules. `allowed`: the distributions the assignment lets the
+        student's code import (None: no restriction); a missing module they import gets a message
+        saying what is allowed."""
         # subtle: the submission folder goes at the END of sys.path, so a file
         # named random.py or json.py can never shadow the standard library.
         sys.path.append(self.submission_dir)
+        if allowed is not None:
+            sys.meta_path.append(_ImportGuard(self.submission_dir, allowed, self.module_names))
         for name in self.module_names:
             path = os.path.join(self.submission_dir, name + ".py")
             if not os.path.isfile(path):
@@ -261,6 +266,48 @@ class _NotFound(Exception):
     pass
 
 
+class _ImportGuard:
+    """Last on sys.meta_path: a top-level module that no other finder found, imported by the
+    student's code, fails with a message saying what the assignment allows. It only explains: the
+    module is absent from the worker's environment anyway. Imports made by libraries (an optional
+    dependency probed with try/except) and `importlib.util.find_spec` probes behave as usual."""
+
+    def __init__(self, submission_dir: str, allowed: tuple[str, ...], own_modules: list[str]):
+        self.submission_dir = submission_dir
+        self.own_modules = set(own_modules)
+        parts = ["the standard library", *sorted({a.strip().lower() for a in allowed if a.strip()})]
+        self.what = (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]) + " only"
+
+    def _student_importer(self) -> str | None:
+        """The student's file doing this import, or None when it is not the student's code."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if filename == "<frozen importlib.util>" or (
+                    os.path.basename(os.path.dirname(filename)) == "importlib" and os.path.basename(filename) == "util.py"):
+                return None  # importlib.util.find_spec: a probe, which must keep returning None
+            if filename.startswith("<frozen importlib") or os.path.basename(os.path.dirname(filename)) == "importlib":
+                frame = frame.f_back  # the import system itself, importlib.import_module
+                continue
+            path = os.path.abspath(filename)
+            if path.startswith(self.submission_dir + os.sep):
+                return os.path.relpath(path, self.submission_dir)
+            return None
+        return None
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if path is not None or "." in fullname or fullname in self.own_modules:
+            return None
+        if fullname in sys.stdlib_module_names:
+            return None
+        importer = self._student_importer()
+        if importer is None:
+            return None
+        raise ModuleNotFoundError(
+            f"{importer} imports {fullname!r}, which this assignment does not allow: the worker has "
+            f"{self.what} (see 'Allowed imports' in the handout)", name=fullname)
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -273,6 +320,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", required=True, help="folder holding the submitted files")
     parser.add_argument("--modules", default="", help="comma-separated module names to import")
     parser.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024)
+    parser.add_argument("--allowed", default=None,
+                        help="comma-separated distributions the student's code may import besides the standard "
+                             "library (the manifest's [environment] packages); absent: no restriction")
     opts = parser.parse_args(argv)
     if opts.stdio:
         # subtle: keep private copies of stdin/stdout for the protocol, then point
@@ -289,5 +339,5 @@ def main(argv: list[str] | None = None) -> None:
     channel = Channel(read_fd, write_fd, opts.max_bytes)
     worker = Worker(channel, opts.dir, [m for m in opts.modules.split(",") if m])
     os.chdir(worker.submission_dir)
-    worker.load_modules()
+    worker.load_modules(None if opts.allowed is None else tuple(a for a in opts.allowed.split(",") if a))
     worker.serve()

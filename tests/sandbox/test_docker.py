@@ -14,6 +14,7 @@ from autograder.sandbox.base import Limits, Sandbox, SandboxError, WorkerSpec
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 FULL = SCENARIOS / "submissions" / "full"
+CALC_ENV = ("numpy",)  # the scenario assignment's [environment] packages
 
 
 def _topic(**manifest_updates) -> Topic:
@@ -27,7 +28,8 @@ def test_live_container_is_hardened(docker_ready):
     from autograder.sandbox.docker import LABEL, DockerSandbox
 
     sandbox = DockerSandbox()
-    session = WorkerSession(sandbox, WorkerSpec(submission_dir=FULL, modules=("calc",), limits=Limits(memory_mb=1024)))
+    session = WorkerSession(sandbox, WorkerSpec(submission_dir=FULL, modules=("calc",), limits=Limits(memory_mb=1024),
+                                                packages=CALC_ENV))
     student = Student(session, "calc", FULL, Deadline(60))
     try:
         assert student.call("add", 2, 3) == 5
@@ -77,9 +79,12 @@ def test_missing_image_gives_an_error_result_naming_the_fix(docker_ready, monkey
 def test_stale_image_is_refused(docker_ready, monkeypatch):
     from autograder.sandbox import image
 
+    name = image.image_for(gpu=False, packages=CALC_ENV)  # the tag holds the worker hash: take it before the change
     monkeypatch.setattr(image, "worker_hash", lambda: "0000000000000000")
     with pytest.raises(SandboxError, match="is stale"):
-        image.check_image(docker_ready, image.image_for(gpu=False))
+        image.check_image(docker_ready, name)
+    with pytest.raises(SandboxError, match="is stale"):  # the new kit's tag: only an older image of its environment exists
+        image.check_image(docker_ready, image.image_for(gpu=False, packages=CALC_ENV), CALC_ENV)
 
 
 def test_memory_request_beyond_the_machine_is_refused(tmp_path):
@@ -124,7 +129,8 @@ def test_leftovers_of_a_dead_grader_are_swept_at_start(docker_ready):
     from autograder.sandbox.image import image_for
 
     labels = {LABEL: "1", "llmkit.session": "ghost", "llmkit.host": socket.gethostname(), "llmkit.pid": "999999999"}
-    ghost = docker_ready.containers.create(image_for(gpu=False), ["sleep", "600"], labels=labels, network_mode="none")
+    ghost = docker_ready.containers.create(image_for(gpu=False, packages=CALC_ENV), ["sleep", "600"], labels=labels,
+                                           network_mode="none")
     sandbox = DockerSandbox()
     try:
         assert docker_ready.containers.list(all=True, filters={"id": ghost.id}) == []

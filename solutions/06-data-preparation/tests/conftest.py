@@ -2,16 +2,18 @@
 
 Oracles run here, on the trusted side: datasketch's `sha1_hash32`, `MinHash` (the "legacy"
 scheme, given the same (a, b) parameters, computes exactly the signature the handout defines)
-and `MinHashLSH` (banding), and scipy's `connected_components` for the duplicate clusters.
-The text normalisation is re-implemented here from the handout (`ref_word_ngrams`), because
-no library does exactly this one. Tests run with `--import-mode=importlib`, so they reach
-these helpers through the `oracle` fixture (`oracle.ds_signature(...)`) rather than `import conftest`.
+and `MinHashLSH` (banding). Only library-backed oracles, data and loaders live here: the
+oracles that re-implement the handout's own algorithms (normalisation, n-grams, Jaccard, the
+dedup pipeline) are in tests/hidden/conftest.py, and the public tests read the values they
+produced from fixtures/public/expected_values.json (`oracle.expected(...)`). Tests run with
+`--import-mode=importlib`, so they reach these helpers through the `oracle` fixture
+(`oracle.ds_signature(...)`) rather than `import conftest`.
 """
 
 from __future__ import annotations
 
+import json
 import random
-import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,8 +21,6 @@ import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 BANNED = ("datasketch",)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -44,22 +44,10 @@ def load_licenses(visibility: str) -> tuple[list[str], list[str]]:
     return [p.stem for p in paths], [p.read_text(encoding="utf-8") for p in paths]
 
 
-# -- normalisation (the handout's definition, written independently) -------------
-
-def ref_normalize(text: str) -> str:
-    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.combining(ch) == 0)
-    spaced = [ch if ch.isalnum() else " " for ch in stripped.lower()]
-    return " ".join("".join(spaced).split())
-
-
-def ref_word_ngrams(text: str, n: int) -> list[str]:
-    words = ref_normalize(text).split()
-    return sorted(set(" ".join(words[i : i + n]) for i in range(len(words) - n + 1)))
-
-
-def ref_jaccard(a, b) -> float:
-    a, b = set(a), set(b)
-    return len(a & b) / len(a | b) if a | b else 0.0
+def expected(name: str):
+    """A committed expected value from fixtures/public/expected_values.json (see tools/)."""
+    with open(FIXTURES / "public" / "expected_values.json", encoding="utf-8") as f:
+        return json.load(f)[name]
 
 
 # -- MinHash / LSH oracles (datasketch) -------------------------------------------
@@ -103,20 +91,6 @@ def ds_lsh_pairs(signatures: np.ndarray, bands: int, rows: int) -> list[tuple[in
     return sorted(pairs)
 
 
-def oracle_dedup(docs, num_perm, bands, rows, ngram, threshold, seed) -> list[int]:
-    """The handout's minhash_dedup with datasketch (MinHash, MinHashLSH) and scipy (components)."""
-    shingles = [ref_word_ngrams(d, ngram) for d in docs]
-    sigs = np.array([ds_signature(s, num_perm, seed) for s in shingles], dtype=np.uint64).reshape(len(docs), num_perm)
-    edges = [(i, j) for i, j in ds_lsh_pairs(sigs, bands, rows) if ref_jaccard(shingles[i], shingles[j]) >= threshold]
-    n = len(docs)
-    graph = coo_matrix(([1] * len(edges), ([i for i, _ in edges], [j for _, j in edges])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    first = {}
-    for i, lab in enumerate(labels):
-        first.setdefault(lab, i)
-    return sorted(first.values())
-
-
 # -- synthetic text ---------------------------------------------------------------
 
 def word_pool(seed: int, size: int) -> list[str]:
@@ -155,14 +129,11 @@ def oracle() -> SimpleNamespace:
     return SimpleNamespace(
         require_from_scratch=require_from_scratch,
         load_licenses=load_licenses,
-        ref_normalize=ref_normalize,
-        ref_word_ngrams=ref_word_ngrams,
-        ref_jaccard=ref_jaccard,
+        expected=expected,
         permutations=permutations,
         ds_minhash=ds_minhash,
         ds_signature=ds_signature,
         ds_lsh_pairs=ds_lsh_pairs,
-        oracle_dedup=oracle_dedup,
         sha1_hash32=sha1_hash32,
         word_pool=word_pool,
         random_doc=random_doc,

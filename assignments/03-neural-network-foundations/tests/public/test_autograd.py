@@ -12,6 +12,8 @@ import math
 
 import pytest
 
+from autograder.harness.expect import assert_close
+
 BANNED = {"torch", "numpy", "jax", "scipy", "tensorflow", "micrograd", "autograd", "sympy"}
 
 # micrograd's test_sanity_check: x = -4; z = 2*x + 2 + x; q = z.relu() + z*x;
@@ -81,8 +83,8 @@ def _check_against_torch(student, oracle, nodes, rtol=1e-9):
 def test_value_micrograd_sanity_check(student, oracle):
     """micrograd's sanity check (+, *, relu, a reused x): y = -20 and dy/dx = 46, as torch float64 gives."""
     data, grads = _run(student, oracle, SANITY)
-    assert data[-1] == pytest.approx(-20.0, rel=1e-12)
-    assert grads[0] == pytest.approx(46.0, rel=1e-12)
+    assert_close(data[-1], -20.0, rel=1e-12)
+    assert_close(grads[0], 46.0, rel=1e-12)
     _check_against_torch(student, oracle, SANITY)
 
 
@@ -90,9 +92,9 @@ def test_value_micrograd_sanity_check(student, oracle):
 def test_value_micrograd_more_ops(student, oracle):
     """micrograd's more-ops test (+ - * / ** neg relu with numbers on both sides): g, dg/da, dg/db match the hand values within 1e-9."""
     data, grads = _run(student, oracle, MORE_OPS)
-    assert data[-1] == pytest.approx(24.70408163265306, rel=1e-9)
-    assert grads[0] == pytest.approx(138.83381924198252, rel=1e-9), "dg/da"
-    assert grads[1] == pytest.approx(645.5772594752186, rel=1e-9), "dg/db"
+    assert_close(data[-1], 24.70408163265306, rel=1e-9)
+    assert_close(grads[0], 138.83381924198252, rel=1e-9, what="dg/da")
+    assert_close(grads[1], 645.5772594752186, rel=1e-9, what="dg/db")
     _check_against_torch(student, oracle, MORE_OPS)
 
 
@@ -115,22 +117,22 @@ def test_value_elementary_derivatives(student, oracle):
     """tanh, exp, log, relu (positive and negative input), fractional and integer **, neg and / on single leaves: data and grad equal the closed forms (1e-12)."""
     for nodes, value, grad in ELEMENTARY:
         data, grads = _run(student, oracle, nodes)
-        assert data[-1] == pytest.approx(value, rel=1e-12, abs=1e-15), f"{nodes[-1]}: data"
-        assert grads[0] == pytest.approx(grad, rel=1e-12, abs=1e-15), f"{nodes[-1]}: grad of the first leaf"
+        assert_close(data[-1], value, rel=1e-12, abs=1e-15, what=f"{nodes[-1]}: data")
+        assert_close(grads[0], grad, rel=1e-12, abs=1e-15, what=f"{nodes[-1]}: grad of the first leaf")
 
 
 @pytest.mark.points(2)
 def test_value_reused_nodes_accumulate(student, oracle):
     """A node used twice gets both contributions (+=): d(x*x)/dx = 2x, d(x+x)/dx = 2, and a diamond d = (2a)(a+1)."""
     _, grads = _run(student, oracle, [("leaf", 3.0), ("mul", 0, 0)])
-    assert grads[0] == pytest.approx(6.0, rel=1e-12), "x * x at x = 3"
+    assert_close(grads[0], 6.0, rel=1e-12, what="x * x at x = 3")
     _, grads = _run(student, oracle, [("leaf", 3.0), ("add", 0, 0)])
-    assert grads[0] == pytest.approx(2.0, rel=1e-12), "x + x"
+    assert_close(grads[0], 2.0, rel=1e-12, what="x + x")
     # a = 1.5, b = 2a, c = a + 1, d = b * c: dd/da = 2c + b = 5 + 3 = 8
     nodes = [("leaf", 1.5), ("c_mul", 2.0, 0), ("add_c", 0, 1.0), ("mul", 1, 2)]
     data, grads = _run(student, oracle, nodes)
-    assert data[-1] == pytest.approx(7.5, rel=1e-12)
-    assert grads == pytest.approx([8.0, 2.5, 3.0, 1.0], rel=1e-12), "grads of a, b, c, d"
+    assert_close(data[-1], 7.5, rel=1e-12)
+    assert_close(grads, [8.0, 2.5, 3.0, 1.0], rel=1e-12, what="grads of a, b, c, d")
 
 
 @pytest.mark.points(4)

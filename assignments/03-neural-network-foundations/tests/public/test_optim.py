@@ -10,6 +10,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from autograder.harness import expect
+
 OPTIM_ATTRS = {"optim", "clip_grad_norm_", "GradScaler", "amp", "cross_entropy",
                "log_softmax", "softmax", "logsumexp", "functional"}
 OPTIM_MODULES = {"amp", "optim", "functional"}
@@ -58,7 +60,7 @@ def test_clip_grad_norm_matches_torch_with_frozen_param(student, oracle):
     clipped, total = student.call("optim:clip_grad_norm", grads, 1.0)
     exp_clipped, exp_total = oracle.torch_clip(grads, 1.0)
     assert exp_total > 1.0  # test setup: clipping happens
-    assert total == pytest.approx(exp_total, rel=1e-12)
+    expect.assert_close(total, exp_total, rel=1e-12)
     assert len(clipped) == 4 and clipped[1] is None, "the frozen parameter's gradient stays None"
     for i in (0, 2, 3):
         assert_close(clipped[i], exp_clipped[i], atol=1e-12, rtol=1e-12)
@@ -70,7 +72,7 @@ def test_clip_grad_norm_below_max_is_unchanged(student, oracle):
     grads = [oracle.randn(3, 3, seed=63, scale=0.1), oracle.randn(4, seed=64, scale=0.1)]
     clipped, total = student.call("optim:clip_grad_norm", grads, 10.0)
     _, exp_total = oracle.torch_clip(grads, 10.0)
-    assert total == pytest.approx(exp_total, rel=1e-12)
+    expect.assert_close(total, exp_total, rel=1e-12)
     for g, c in zip(grads, clipped):
         assert_close(c, g, atol=0.0, rtol=1e-15)
 
@@ -96,7 +98,7 @@ def test_loss_scaler_matches_gradscaler(student, oracle):
             assert out is not None and len(out) == 2, f"step {t + 1}: expected the unscaled gradients"
             for g, e in zip(out, exp_unscaled):
                 assert_close(g, e, atol=0.0, rtol=1e-6, msg=lambda m: f"step {t + 1}: {m}")
-        assert scaler.get("scale") == pytest.approx(exp_scale, rel=1e-6), f"scale after step {t + 1}"
+        expect.assert_close(scaler.get("scale"), exp_scale, rel=1e-6, what=f"scale after step {t + 1}")
         assert scaler.get("growth_tracker") == exp_tracker, f"growth_tracker after step {t + 1}"
 
 
@@ -133,7 +135,7 @@ def test_optim_is_written_from_scratch(student, oracle):
     grads = [oracle.randn(4, seed=85), oracle.randn(3, seed=86)]
     clipped, total = student.call("optim:clip_grad_norm", grads, 0.5)
     exp_clipped, exp_total = oracle.torch_clip(grads, 0.5)
-    assert total == pytest.approx(exp_total, rel=1e-12)
+    expect.assert_close(total, exp_total, rel=1e-12)
     for c, e in zip(clipped, exp_clipped):
         assert_close(c, e, atol=1e-12, rtol=1e-12)
     found = oracle.banned_uses(student.source("optim"), OPTIM_MODULES, OPTIM_ATTRS)

@@ -6,6 +6,8 @@ import pytest
 import torch
 from torch.testing import assert_close
 
+from autograder.harness import expect
+
 
 @pytest.mark.points(3)
 def test_rope_matches_hf_llama(student, oracle):
@@ -34,7 +36,8 @@ def test_rope_dot_product_depends_only_on_offset(student, oracle):
         rq = student.call("apply_rope", q, torch.tensor([m]), 10000.0)
         rk = student.call("apply_rope", k, torch.tensor([n]), 10000.0)
         dots.append(float((rq * rk).sum()))
-    assert dots[0] == pytest.approx(dots[1], abs=1e-9) and dots[0] == pytest.approx(dots[2], abs=1e-9), dots
+    expect.assert_close(dots[1], dots[0], abs=1e-9, what="<R_8 q, R_5 k> (expected <R_5 q, R_2 k>)")
+    expect.assert_close(dots[2], dots[0], abs=1e-9, what="<R_103 q, R_100 k> (expected <R_5 q, R_2 k>)")
     # and it does depend on the offset
     rq = student.call("apply_rope", q, torch.tensor([5]), 10000.0)
     rk = student.call("apply_rope", k, torch.tensor([5]), 10000.0)

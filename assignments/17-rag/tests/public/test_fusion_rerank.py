@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from autograder.harness import StudentError
+from autograder.harness.expect import assert_close
 
 
 def _rrf(student, *args, **kwargs):
@@ -18,23 +19,23 @@ def test_rrf_hand_values(student, oracle):
     assert [d for d, _ in fused] == [1, 3, 2, 5, 4]
     expected = {1: 1 / 62 + 1 / 61, 3: 1 / 61 + 1 / 62, 2: 1 / 63 + 1 / 61, 5: 1 / 62, 4: 1 / 63}
     for d, s in fused:
-        assert s == pytest.approx(expected[d], rel=0, abs=1e-15), f"doc {d}"
+        assert_close(s, expected[d], rel=0, abs=1e-15, what=f"doc {d}")
 
     fused = _rrf(student, [[10, 20], [20, 30]], k=1)
     assert [d for d, _ in fused] == [20, 10, 30]
-    assert [s for _, s in fused] == pytest.approx([1 / 3 + 1 / 2, 1 / 2, 1 / 3], abs=1e-15)
+    assert_close([s for _, s in fused], [1 / 3 + 1 / 2, 1 / 2, 1 / 3], abs=1e-15)
 
     assert [d for d, _ in _rrf(student, [[4, 8, 9]])] == [4, 8, 9]  # default k = 60
-    assert _rrf(student, [[4, 8, 9]])[0][1] == pytest.approx(1 / 61, abs=1e-15)
+    assert_close(_rrf(student, [[4, 8, 9]])[0][1], 1 / 61, abs=1e-15)
 
 
 @pytest.mark.points(1)
 def test_rrf_duplicates_and_empty(student, oracle):
     """A repeated id in one ranking counts only at its first position (others keep their positions); no rankings give []."""
     fused = _rrf(student, [[7, 7, 8]], k=0)
-    assert fused == [(7, 1.0), (8, pytest.approx(1 / 3, abs=1e-15))]
+    assert_close(fused, [(7, 1.0), (8, 1 / 3)], abs=1e-15)
     assert _rrf(student, []) == []
-    assert _rrf(student, [[], [5]], k=60) == [(5, pytest.approx(1 / 61, abs=1e-15))]
+    assert_close(_rrf(student, [[], [5]], k=60), [(5, 1 / 61)], abs=1e-15)
     with pytest.raises(StudentError) as err:
         student.call("reciprocal_rank_fusion", [[1]], k=-1)
     assert err.value.exc_type == "ValueError"

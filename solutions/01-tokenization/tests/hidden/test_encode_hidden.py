@@ -42,8 +42,10 @@ def hidden_trained(kit):
 
 @pytest.mark.points(6)
 def test_encode_random_strings_match_tiktoken(student, kit, hidden_trained, credit):
-    """encode() of 300 random strings (mixed scripts, Unicode spaces, marks, numbers, emoji, special
-    tokens) equals tiktoken's ids; decode() gives each string back (credit: fraction correct)."""
+    """encode() of random strings (mixed scripts, Unicode spaces, marks, numbers, emoji, special
+    tokens) equals tiktoken's ids; decode() gives each string back (credit: fraction correct).
+
+    300 strings."""
     kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *hidden_trained)
     vocab, _, specials = hidden_trained
@@ -59,8 +61,10 @@ def test_encode_random_strings_match_tiktoken(student, kit, hidden_trained, cred
 
 @pytest.mark.points(4)
 def test_overlapping_specials_random_strings_match_hf(student, kit, hidden_trained, credit):
-    """With overlapping special tokens ("<|a|>", "<|a|><|b|>", "<|b|>", "<|a|><|b|><|a|>") given in
-    a scrambled order, encode() of 150 random strings equals HF tokenizers' (leftmost-longest) ids."""
+    """With overlapping special tokens (some are prefixes of others) given in a scrambled order,
+    encode() of random strings equals HF tokenizers' (leftmost-longest) ids.
+
+    Specials "<|a|>", "<|a|><|b|>", "<|b|>", "<|a|><|b|><|a|>"; 150 strings."""
     kit.require_from_scratch(student)
     vocab, merges, _ = hidden_trained
     specials = ["<|a|>", "<|a|><|b|>", "<|b|>", "<|a|><|b|><|a|>"]
@@ -77,9 +81,11 @@ def test_overlapping_specials_random_strings_match_hf(student, kit, hidden_train
 
 @pytest.mark.points(3)
 def test_encode_follows_merge_order(student, kit):
-    """Hand-chosen merges where BPE order differs from greedy longest match: with merges
-    [(b,c), (a,b), (ab,c), (a,a), (aa,aa)], "abc" -> [a, bc], "aaa" -> [aa, a], "aaaa" -> [aaaa];
-    agrees with HF tokenizers' BPE model."""
+    """Hand-chosen merges where applying merges in rank order differs from greedy longest match:
+    encode() follows the merge order and agrees with HF tokenizers' BPE model.
+
+    Merges [(b,c), (a,b), (ab,c), (a,a), (aa,aa)]: "abc" -> [a, bc], "aaa" -> [aa, a],
+    "aaaa" -> [aaaa]."""
     merges = [(b"b", b"c"), (b"a", b"b"), (b"ab", b"c"), (b"a", b"a"), (b"aa", b"aa")]
     vocab = kit.build_vocab(merges, [])
     bc, ab, abc, aa, aaaa = 256, 257, 258, 259, 260
@@ -96,8 +102,10 @@ def test_encode_follows_merge_order(student, kit):
 
 @pytest.mark.points(3)
 def test_roundtrip_and_tiktoken_with_special_tokens_hypothesis(student, kit, hidden_trained):
-    """Strings built from arbitrary text and special tokens (hypothesis, 100 fixed examples):
-    encode() equals tiktoken's ids and decode(encode(s)) == s."""
+    """Strings built from arbitrary text and special tokens (hypothesis, fixed examples):
+    encode() equals tiktoken's ids and decode(encode(s)) == s.
+
+    100 examples."""
     kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *hidden_trained)
     vocab, _, specials = hidden_trained
@@ -116,8 +124,10 @@ def test_roundtrip_and_tiktoken_with_special_tokens_hypothesis(student, kit, hid
 
 @pytest.mark.points(2)
 def test_decode_random_ids(student, hidden_trained):
-    """decode() of 200 random id sequences (often invalid UTF-8) equals the concatenated bytes
-    decoded with errors="replace"."""
+    """decode() of random id sequences (often invalid UTF-8) equals the concatenated bytes
+    decoded with errors="replace".
+
+    200 sequences."""
     tok = student.new("Tokenizer", *hidden_trained)
     vocab, _, _ = hidden_trained
     rng = random.Random(5150)

@@ -65,8 +65,10 @@ def _random_words(seed: int, alphabet: str, n_words: int, max_len: int) -> str:
 
 @pytest.mark.points(6)
 def test_train_matches_hf_hidden_corpus(student, kit):
-    """On another tie-free synthetic corpus (38 KB, with 2- and 3-byte UTF-8 letters), the merges equal
-    those of HF tokenizers' BpeTrainer and the vocabulary follows the layout."""
+    """On another tie-free synthetic corpus (with 2- and 3-byte UTF-8 letters), the merges equal
+    those of HF tokenizers' BpeTrainer and the vocabulary follows the layout.
+
+    38 KB."""
     kit.require_from_scratch(student)
     text = kit.read_fixture("synthetic.txt", hidden=True)
     vocab_size = 256 + HIDDEN_SYNTHETIC_TIE_FREE
@@ -80,7 +82,9 @@ def test_train_matches_hf_hidden_corpus(student, kit):
 @pytest.mark.points(4)
 def test_train_matches_hf_with_two_special_tokens(student, kit):
     """With two special tokens scattered through the hidden synthetic corpus, the special tokens get
-    ids 256 and 257 and the merges equal HF's on the text between them."""
+    the ids right after the bytes, in order, and the merges equal HF's on the text between them.
+
+    Ids 256 and 257."""
     kit.require_from_scratch(student)
     specials = ["<|sep|>", "<|endoftext|>"]
     text = _insert_specials(kit.read_fixture("synthetic.txt", hidden=True), specials, every=4)
@@ -93,8 +97,10 @@ def test_train_matches_hf_with_two_special_tokens(student, kit):
 
 @pytest.mark.points(5)
 def test_train_tie_rich_random_corpus(student, kit):
-    """A corpus of random words over 3 letters (ties at almost every step): the merges follow the
-    count-then-greatest-pair rule exactly, for 60 merges."""
+    """A corpus of random words over a tiny alphabet (ties at almost every step): the merges follow
+    the count-then-greatest-pair rule exactly.
+
+    3 letters, 60 merges."""
     text = _random_words(seed=31337, alphabet="abc", n_words=400, max_len=5)
     vocab, merges = student.call("train_bpe", text, 256 + 60, [])
     expected = _trusted_merges(kit, text, 256 + 60, [])
@@ -104,8 +110,10 @@ def test_train_tie_rich_random_corpus(student, kit):
 
 @pytest.mark.points(3)
 def test_train_tie_rich_multibyte_corpus(student, kit):
-    """Random words over accented letters and digits that share UTF-8 lead bytes (é è ê à ç 1 2):
-    ties between byte pairs are broken by the greatest (a, b), for 40 merges."""
+    """Random words over accented letters and digits that share UTF-8 lead bytes: ties between byte
+    pairs are broken by the greatest (a, b).
+
+    Letters é è ê à ç 1 2, 40 merges."""
     text = _random_words(seed=4242, alphabet="éèêàç12", n_words=250, max_len=4)
     _, merges = student.call("train_bpe", text, 256 + 40, [])
     assert merges == _trusted_merges(kit, text, 256 + 40, [])
@@ -113,8 +121,10 @@ def test_train_tie_rich_multibyte_corpus(student, kit):
 
 @pytest.mark.points(2)
 def test_tie_break_small_hand_cases(student, kit):
-    """Small corpora where the tie rule decides every merge: "ab ba" gives (b, a), (a, b), (" ", ba);
-    and two more where comparing pairs differs from comparing concatenations."""
+    """Small corpora where the tie rule decides every merge, including ones where comparing pairs
+    differs from comparing concatenations: the merges follow the greatest-pair rule.
+
+    "ab ba" gives (b, a), (a, b), (" ", ba); and two more."""
     _, merges = student.call("train_bpe", "ab ba", 256 + 3, [])
     assert merges == [(b"b", b"a"), (b"a", b"b"), (b" ", b"ba")]
     for text in [" aaa az", "zy zzy yz z"]:
@@ -124,8 +134,10 @@ def test_tie_break_small_hand_cases(student, kit):
 
 @pytest.mark.points(4)
 def test_train_natural_text_with_crlf(student, kit):
-    """A natural English text with CRLF line ends, digits, CJK and emoji, one special token, 150 merges:
-    merges equal the trusted trainer's (ties included)."""
+    """A natural English text with CRLF line ends, digits, CJK and emoji, and one special token:
+    the merges equal the trusted trainer's (ties included).
+
+    150 merges."""
     specials = ["<|endoftext|>"]
     paragraphs = kit.read_fixture("orchard.txt", hidden=True).split("\r\n\r\n")
     text = "<|endoftext|>".join(paragraphs)
@@ -137,8 +149,10 @@ def test_train_natural_text_with_crlf(student, kit):
 
 @pytest.mark.points(3)
 def test_train_other_vocab_sizes(student, kit):
-    """Vocab sizes 256+1+10, +60 and +200 on the natural text: len(vocab) == vocab_size, and each
-    merge list equals the trusted trainer's (so smaller ones are prefixes of larger ones)."""
+    """Several vocabulary sizes on the natural text: len(vocab) == vocab_size, and each merge list
+    equals the trusted trainer's (so smaller ones are prefixes of larger ones).
+
+    256 + 1 + 10, + 60 and + 200."""
     specials = ["<|endoftext|>"]
     text = kit.read_fixture("orchard.txt", hidden=True)
     longest = _trusted_merges(kit, text, 256 + 1 + 200, specials)
@@ -150,7 +164,7 @@ def test_train_other_vocab_sizes(student, kit):
 
 @pytest.mark.points(2)
 def test_train_edge_cases(student):
-    """Empty text, text made only of special tokens, and vocab_size == 256 + len(special_tokens)
+    """Empty text, text made only of special tokens, and a vocab_size with no room for merges
     all give no merges and a vocabulary of the bytes plus the special tokens."""
     base = {i: bytes([i]) for i in range(256)}
     for text, size in [("", 300), ("<|eot|><|eot|><|eot|>", 300), ("plenty of pairs here", 257)]:
@@ -162,8 +176,10 @@ def test_train_edge_cases(student):
 @pytest.mark.points(3)
 @pytest.mark.limits(seconds=20)
 def test_train_45kb_400_merges_in_time(student, kit):
-    """Training 400 merges on 45 KB of text with a special token finishes within 20 s and gives
-    the trusted trainer's merges."""
+    """Training a few hundred merges on tens of KB of text with a special token finishes within
+    the test's time limit and gives the trusted trainer's merges.
+
+    400 merges on 45 KB within 20 s."""
     specials = ["<|endoftext|>"]
     text = "<|endoftext|>".join([
         kit.read_fixture("synthetic.txt", hidden=True),
@@ -176,8 +192,8 @@ def test_train_45kb_400_merges_in_time(student, kit):
 
 @pytest.mark.points(1)
 def test_vocab_size_one_short_raises(student):
-    """vocab_size one below 256 + len(special_tokens) (three special tokens), 255 without special tokens,
-    and 0 all raise ValueError."""
+    """vocab_size one below the bytes plus the special tokens (with and without special tokens),
+    and 0, all raise ValueError."""
     for size, specials in [(258, ["<|a|>", "<|b|>", "<|c|>"]), (255, []), (0, ["<|eot|>"])]:
         with pytest.raises(StudentError) as info:
             student.call("train_bpe", "some text, some more text", size, specials)

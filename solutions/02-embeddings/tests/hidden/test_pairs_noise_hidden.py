@@ -10,7 +10,9 @@ from autograder.harness import StudentError
 
 @pytest.mark.points(3)
 def test_hidden_skipgram_pairs_various_windows(student, oracle):
-    """skipgram_pairs equals the brute-force list (same order) for windows 1..6 on random sequences of lengths 2..9, and for a list input."""
+    """skipgram_pairs equals the brute-force list (same order) for small and large windows on short random sequences (windows larger than the sequence included), and for a list input.
+
+    Windows 1..6, lengths 2, 5 and 9."""
     rng = np.random.default_rng(200)
     for window in range(1, 7):
         for n in (2, 5, 9):
@@ -25,7 +27,7 @@ def test_hidden_skipgram_pairs_various_windows(student, oracle):
 
 @pytest.mark.points(1)
 def test_hidden_skipgram_pairs_errors_and_counts(student):
-    """window -1 and 0 raise ValueError; 2 tokens with a huge window give 2 pairs; N tokens with window 1 give 2(N-1) pairs."""
+    """A window below 1 raises ValueError; two tokens with a huge window give both pairs; N tokens with window 1 give 2(N-1) pairs."""
     for window in (-1, 0):
         with pytest.raises(StudentError) as err:
             student.call("skipgram_pairs", np.array([1, 2]), window)
@@ -36,7 +38,9 @@ def test_hidden_skipgram_pairs_errors_and_counts(student):
 
 @pytest.mark.points(2)
 def test_hidden_noise_distribution_random_counts(student):
-    """Random counts (with zeros) for powers 0.5, 0.75, 1 and 2 match count^p / Σ count^p within 1e-14; a list of counts works."""
+    """Random counts (with zeros) for several powers, fractional and integer, match count^p / Σ count^p within 1e-14; a list of counts works.
+
+    Powers 0.5, 0.75, 1 and 2."""
     counts = np.random.default_rng(201).integers(0, 1000, size=25)
     counts[[3, 17]] = 0
     for power in (0.5, 0.75, 1.0, 2.0):

@@ -19,7 +19,9 @@ def _raises(exc_type: str, fn, *args, **kwargs) -> None:
 
 @pytest.mark.points(3)
 def test_hidden_cosine_top_k_faiss_other_shapes(student, oracle):
-    """cosine_top_k ids equal faiss.IndexFlatIP for (Q, N, D, k) = (1, 50, 3, 1), (8, 33, 20, 33) (k = N) and (3, 200, 64, 15); scores within 1e-12 of float64 cosines."""
+    """cosine_top_k ids equal faiss.IndexFlatIP for other shapes, including a single query, k = 1 and k = N; scores within 1e-12 of float64 cosines.
+
+    (Q, N, D, k) = (1, 50, 3, 1), (8, 33, 20, 33) and (3, 200, 64, 15)."""
     oracle.require_from_scratch(student)
     for seed, (Q, N, D, k) in enumerate(((1, 50, 3, 1), (8, 33, 20, 33), (3, 200, 64, 15)), start=500):
         rng = np.random.default_rng(seed)
@@ -34,7 +36,9 @@ def test_hidden_cosine_top_k_faiss_other_shapes(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_cosine_top_k_many_ties(student, oracle):
-    """Keys with many exact ties and duplicates (cosines are multiples of 1/4), k = N: ids ordered by score then lower id."""
+    """Keys with many exact ties and duplicates (cosines computed exactly), k = N: ids ordered by score then lower id.
+
+    Cosines are multiples of 1/4."""
     keys = oracle.tie_vectors(seed=501, n=30, dim=5)
     keys = np.concatenate([keys, keys[[4, 0, 4]] * 3.0])  # scaled duplicates of keys 4, 0, 4
     queries = np.concatenate([oracle.tie_vectors(seed=502, n=4, dim=5), keys[[0, 4]]])
@@ -77,7 +81,9 @@ def test_hidden_cosine_top_k_errors(student):
 
 @pytest.mark.points(3)
 def test_hidden_ivf_kmeans_other_settings(student, oracle):
-    """IVF centroids equal the stated k-means for n_iter=0 (the init rows, exactly), n_iter=5 (other seed/shape), n_lists=1 (the mean of all normalized vectors) and 15 lists on 40 2-d vectors."""
+    """IVF centroids equal the stated k-means with no iterations (the init rows, exactly), with other seeds and shapes, with a single list (the mean of all normalized vectors) and with many lists on few low-dimensional vectors.
+
+    n_iter 0 and 5, n_lists 1, and 15 lists on 40 2-d vectors."""
     oracle.require_from_scratch(student)
     x = np.random.default_rng(510).standard_normal((300, 6)) * 3.0
     for n_lists, seed, n_iter in ((9, 7, 0), (9, 8, 5), (1, 9, 4)):
@@ -127,7 +133,9 @@ def test_hidden_ivf_empty_lists_keep_their_centroid(student, oracle):
 
 @pytest.mark.points(3)
 def test_hidden_ivf_search_matches_faiss_other_shapes(student, oracle):
-    """IVF search (2400 x 20 vectors added in three calls, 35 lists, n_probe 2 and 5, k 7) returns faiss.IndexIVFFlat's ids on the same centroids."""
+    """IVF search on other shapes (vectors added in several calls, other n_lists, n_probe and k) returns faiss.IndexIVFFlat's ids on the same centroids.
+
+    2400 x 20 vectors in three calls, 35 lists, n_probe 2 and 5, k 7."""
     oracle.require_from_scratch(student)
     rng = np.random.default_rng(520)
     x, q = rng.standard_normal((2400, 20)), rng.standard_normal((30, 20))
@@ -184,7 +192,9 @@ def test_hidden_ivf_ties_and_full_probe(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_ivf_recall_on_clustered_data(student, oracle):
-    """3000 vectors from 20 Gaussian clusters in 24-d, 30 lists: recall@10 >= 0.9 at n_probe 2, and exactly 1.0 at n_probe 30."""
+    """Vectors drawn around well-separated Gaussian centres: recall@10 >= 0.9 with a small n_probe, and exactly 1.0 with n_probe = n_lists.
+
+    3000 vectors from 20 clusters in 24-d, 30 lists, n_probe 2."""
     rng = np.random.default_rng(400)
     centers = rng.standard_normal((20, 24))
     x = centers[rng.integers(20, size=3000)] + 0.35 * rng.standard_normal((3000, 24))

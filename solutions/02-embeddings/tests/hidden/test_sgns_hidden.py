@@ -20,7 +20,9 @@ def test_hidden_sigmoid_2d_and_int_inputs(student):
 
 @pytest.mark.points(3)
 def test_hidden_sgns_matches_torch_other_shapes(student, oracle):
-    """sgns_loss_and_grads equals torch autograd for (V, D, K) = (17, 11, 1), (4, 3, 12), (30, 2, 7) within 1e-10."""
+    """sgns_loss_and_grads equals torch autograd for other shapes (a single negative, more negatives than words, a small dimension) within 1e-10.
+
+    (V, D, K) = (17, 11, 1), (4, 3, 12), (30, 2, 7)."""
     oracle.require_from_scratch(student)
     for seed, (V, D, K) in enumerate(((17, 11, 1), (4, 3, 12), (30, 2, 7)), start=101):
         center, outside, o, neg = oracle.sgns_inputs(seed=seed, vocab=V, dim=D, n_neg=K, scale=0.8)
@@ -34,7 +36,9 @@ def test_hidden_sgns_matches_torch_other_shapes(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_sgns_gradcheck(student, oracle):
-    """Centred-difference gradcheck (h=1e-4, relative error < 1e-5) on V=5, D=4, K=6 with repeated negatives; the loss equals torch's."""
+    """Centred-difference gradcheck (h=1e-4, relative error < 1e-5) with repeated negatives; the loss equals torch's.
+
+    V=5, D=4, K=6."""
     center, outside, _, _ = oracle.sgns_inputs(seed=104, vocab=5, dim=4, n_neg=1, scale=0.7)
     o, neg = 3, np.array([0, 0, 4, 3, 0, 1])
     loss, g_c, g_u = student.call("sgns_loss_and_grads", center, outside, o, neg)
@@ -61,7 +65,9 @@ def test_hidden_sgns_all_negatives_are_the_outside_word(student, oracle):
 
 @pytest.mark.points(1)
 def test_hidden_sgns_untouched_rows_are_zero_and_list_negatives(student, oracle):
-    """Rows of grad_outside for words that are neither o nor a negative are exactly 0; negatives given as a list work (V=12)."""
+    """Rows of grad_outside for words that are neither o nor a negative are exactly 0; negatives given as a list work.
+
+    V=12."""
     center, outside, _, _ = oracle.sgns_inputs(seed=106, vocab=12, dim=3, n_neg=1)
     o, neg = 7, [2, 9, 2]
     loss, g_c, g_u = student.call("sgns_loss_and_grads", center, outside, o, neg)
@@ -76,7 +82,9 @@ def test_hidden_sgns_untouched_rows_are_zero_and_list_negatives(student, oracle)
 
 @pytest.mark.points(1)
 def test_hidden_sgns_large_dot_products_other_signs(student, oracle):
-    """A confident correct pair (u_o·v_c = +900), a confident right negative (-900) and a confident wrong one (+800, twice): the loss is finite and matches torch (rel 1e-12)."""
+    """A confidently correct pair, a confidently right negative and a confidently wrong one (repeated), all with huge dot products: the loss is finite and matches torch (rel 1e-12).
+
+    u_o·v_c = +900, the right negative -900, the wrong one +800 twice."""
     center = np.array([10.0, 20.0])
     outside = np.array([[50.0, 20.0], [-50.0, -20.0], [40.0, 20.0], [0.5, -0.5]])
     o, neg = 0, np.array([1, 2, 2, 3])  # s = 900, -900, 800, 800, -5
@@ -110,7 +118,9 @@ def test_hidden_sgns_batch_matches_torch_other_shapes(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_sgns_batch_gradcheck(student, oracle):
-    """Centred-difference gradcheck of the batch loss w.r.t. both embedding matrices (V=4, D=3, B=5, K=3), relative error < 1e-5; loss equals torch's."""
+    """Centred-difference gradcheck of the batch loss w.r.t. both embedding matrices, relative error < 1e-5; loss equals torch's.
+
+    V=4, D=3, B=5, K=3."""
     C, U, centers, outsides, negatives = oracle.batch_inputs(seed=110, vocab=4, dim=3, batch=5, n_neg=3, scale=0.9)
     loss, g_C, g_U = student.call("sgns_batch_loss_and_grads", C, U, centers, outsides, negatives)
     assert abs(float(loss) - oracle.torch_sgns_batch(C, U, centers, outsides, negatives)[0]) < 1e-9

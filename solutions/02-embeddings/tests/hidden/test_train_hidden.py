@@ -8,7 +8,9 @@ import pytest
 
 @pytest.mark.points(4)
 def test_hidden_train_clusters_with_stop_words(student, oracle):
-    """5 topics x 10 words plus 6 stop words shared by every topic (9k tokens), dim 12, window 3, K=4: intra-topic cosine exceeds inter-topic by >= 0.3 and >= 90% of topic words have a same-topic nearest neighbour."""
+    """A topic corpus plus stop words shared by every topic, other dim, window and K: intra-topic cosine exceeds inter-topic by >= 0.3 and >= 90% of topic words have a same-topic nearest neighbour.
+
+    5 topics x 10 words plus 6 stop words (9k tokens), dim 12, window 3, K=4."""
     corpus, vocab, labels = oracle.topic_corpus(seed=300, n_topics=5, words_per_topic=10, n_docs=300, doc_len=30, n_shared=6)
     C, U = student.call("train_sgns", corpus, vocab, dim=12, window=3, negatives=4, epochs=3, lr=0.05, seed=301, batch_size=128)
     assert C.shape == (vocab, 12) and U.shape == (vocab, 12)
@@ -19,7 +21,9 @@ def test_hidden_train_clusters_with_stop_words(student, oracle):
 
 @pytest.mark.points(3)
 def test_hidden_train_clusters_window_one(student, oracle):
-    """3 topics x 20 words plus 4 stop words (10k tokens), dim 20, window 1, K=6, batch 64: the same cluster criteria hold."""
+    """Another topic corpus with stop words, window 1 and other dim, K and batch size: the same cluster criteria hold.
+
+    3 topics x 20 words plus 4 stop words (10k tokens), dim 20, K=6, batch 64."""
     corpus, vocab, labels = oracle.topic_corpus(seed=302, n_topics=3, words_per_topic=20, n_docs=250, doc_len=40, n_shared=4)
     C, _ = student.call("train_sgns", corpus, vocab, dim=20, window=1, negatives=6, epochs=4, lr=0.04, seed=303, batch_size=64)
     intra, inter, purity = oracle.cluster_scores(C, labels)

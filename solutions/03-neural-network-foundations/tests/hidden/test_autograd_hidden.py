@@ -26,7 +26,9 @@ def _check(student, oracle, nodes, rtol=1e-9):
 
 @pytest.mark.points(4)
 def test_value_large_random_graphs(student, oracle, credit):
-    """Three random DAGs of 150-250 ops over 5-8 leaves (every op): node values and grads match torch float64 within 1e-9 (partial credit per graph)."""
+    """Large random DAGs using every op: node values and grads match torch float64 within 1e-9 (partial credit per graph).
+
+    Three graphs of 150-250 ops over 5-8 leaves."""
     cases = ((101, 5, 150), (102, 8, 250), (103, 6, 200))
     for done, (seed, leaves, ops) in enumerate(cases):
         _check(student, oracle, oracle.random_graph(seed, n_leaves=leaves, n_ops=ops))
@@ -35,7 +37,9 @@ def test_value_large_random_graphs(student, oracle, credit):
 
 @pytest.mark.points(3)
 def test_value_heavy_reuse_graphs(student, oracle):
-    """Random DAGs over only 2 leaves whose operands are mostly drawn from all earlier nodes (heavy reuse, many diamonds) match torch."""
+    """Random DAGs over very few leaves whose operands are mostly drawn from all earlier nodes (heavy reuse, many diamonds) match torch.
+
+    2 leaves, 60 ops."""
     for seed in (111, 112, 113):
         _check(student, oracle, oracle.random_graph(seed, n_leaves=2, n_ops=60, ops=ARITH, recent=0.1))
 
@@ -82,7 +86,9 @@ def test_value_relu_at_zero_and_below(student, oracle):
 
 @pytest.mark.points(2)
 def test_value_pow_exponents(student, oracle):
-    """** with exponents 0, 1, -1, -2, 0.5, -0.5, 2.5 and 3 (also on a negative base) matches n * x^(n-1)."""
+    """** with zero, negative, fractional and integer exponents (integer ones also on a negative base) matches n * x^(n-1).
+
+    Exponents 0, 1, -1, -2, 0.5, -0.5, 2.5 and 3."""
     cases = [(1.7, 0), (1.7, 1), (-1.5, 3), (-0.8, -1), (2.2, -2), (2.2, 0.5), (0.7, -0.5), (1.3, 2.5), (-1.1, 2)]
     for x, p in cases:
         data, grads = _run(student, oracle, [("leaf", x), ("pow", 0, p)])
@@ -104,7 +110,9 @@ def test_value_grads_start_at_zero(student, oracle):
 
 @pytest.mark.points(2)
 def test_value_deep_chain(student, oracle):
-    """A 300-node chain alternating tanh, x*1.3 + 0.2 and a skip connection to the leaf matches torch (backprop in topological order)."""
+    """A long chain alternating tanh, an affine step and a skip connection to the leaf matches torch (backprop in topological order).
+
+    300 nodes; the affine step is x*1.3 + 0.2."""
     nodes = [("leaf", 0.3)]
     for k in range(100):
         prev = len(nodes) - 1
@@ -116,7 +124,9 @@ def test_value_deep_chain(student, oracle):
 
 @pytest.mark.points(2)
 def test_value_wide_diamond(student, oracle):
-    """One leaf feeding 12 branches (tanh, exp, log, **, relu, /) that are multiplied back together: grads match torch (each node's grad complete before it is pushed on)."""
+    """One leaf feeding many branches (tanh, exp, log, **, relu, /) that are multiplied back together: grads match torch (each node's grad complete before it is pushed on).
+
+    12 branches."""
     nodes = [("leaf", 0.9), ("leaf", 1.4)]
     branches = []
     for k, op in enumerate(("tanh", "exp", "log", "relu", "neg", "tanh") * 2):
@@ -133,7 +143,9 @@ def test_value_wide_diamond(student, oracle):
 
 @pytest.mark.points(1)
 def test_value_tanh_exp_log_values(student, oracle):
-    """tanh(3.1), exp(2.3), log(0.45) and exp(log(x)) = x: data and grads match math within 1e-12."""
+    """tanh, exp and log at hand-picked points, and exp(log(x)) = x: data and grads match math within 1e-12.
+
+    tanh(3.1), exp(2.3), log(0.45)."""
     _, grads = _run(student, oracle, [("leaf", 3.1), ("tanh", 0)])
     assert_close(grads[0], 1 - math.tanh(3.1) ** 2, rel=1e-12)
     data, grads = _run(student, oracle, [("leaf", 2.3), ("exp", 0)])

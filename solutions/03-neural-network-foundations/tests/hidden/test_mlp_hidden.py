@@ -23,7 +23,9 @@ def _mlp(student, oracle, args, activation, atol, rtol, credit=None):
 
 @pytest.mark.points(4)
 def test_mlp_tanh_other_shapes(student, oracle, credit):
-    """tanh MLP with N=9, D=7, H=13, C=5 (float64): loss and all 8 gradient tensors match torch autograd within 1e-10 (partial credit per tensor)."""
+    """tanh MLP with other (odd) sizes, float64: loss and all 8 gradient tensors match torch autograd within 1e-10 (partial credit per tensor).
+
+    N=9, D=7, H=13, C=5."""
     args = oracle.mlp_weights(9, 7, 13, 5, seed=200, logit_scale=2.0)
     _mlp(student, oracle, args, "tanh", 1e-10, 1e-8, credit)
 
@@ -45,14 +47,18 @@ def test_mlp_relu_with_exact_zeros(student, oracle):
 
 @pytest.mark.points(2)
 def test_mlp_float32_larger(student, oracle):
-    """tanh MLP in float32 (N=16, D=10, H=32, C=10): loss and gradients are float32 and match torch within 1e-5."""
+    """tanh MLP in float32 on larger sizes: loss and gradients are float32 and match torch within 1e-5.
+
+    N=16, D=10, H=32, C=10."""
     args = oracle.mlp_weights(16, 10, 32, 10, seed=220, dtype=torch.float32)
     _mlp(student, oracle, args, "tanh", 1e-5, 1e-4)
 
 
 @pytest.mark.points(2)
 def test_softmax_cross_entropy_extreme_logits(student, oracle):
-    """softmax_cross_entropy on logits of +-1e4 (float64 and float32), including rows whose target holds the max and rows whose target holds the min, matches torch."""
+    """softmax_cross_entropy on extreme logits (float64 and float32), including rows whose target holds the max and rows whose target holds the min, matches torch.
+
+    Logits of +-1e4."""
     logits = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3], [3e3, 3e3, -2e3], [1e4, 1e4 - 1.0, 1e4 - 2.0]],
                           dtype=torch.float64)
     targets = torch.tensor([0, 0, 1, 2])
@@ -69,7 +75,9 @@ def test_softmax_cross_entropy_extreme_logits(student, oracle):
 
 @pytest.mark.points(2)
 def test_mlp_single_example_and_absent_classes(student, oracle):
-    """N=1 with 12 classes, and N=3 with 9 classes of which 6 never appear as a label: gradients match torch (mean over N)."""
+    """A single example, and a small batch in which most classes never appear as a label: gradients match torch (mean over N).
+
+    N=1 with 12 classes; N=3 with 9 classes, 6 of them absent."""
     _mlp(student, oracle, oracle.mlp_weights(1, 4, 6, 12, seed=230), "tanh", 1e-10, 1e-8)
     x, y, W1, b1, W2, b2 = oracle.mlp_weights(3, 5, 4, 9, seed=231)
     y = torch.tensor([8, 0, 8])
@@ -78,7 +86,9 @@ def test_mlp_single_example_and_absent_classes(student, oracle):
 
 @pytest.mark.points(1)
 def test_mlp_unknown_activation_raises(student, oracle):
-    """activation other than "tanh" / "relu" (e.g. "sigmoid", "Tanh") raises ValueError."""
+    """An activation other than "tanh" / "relu" (another function's name, or a wrong case) raises ValueError.
+
+    "sigmoid", "Tanh"."""
     args = oracle.mlp_weights(2, 3, 4, 3, seed=240)
     for bad in ("sigmoid", "Tanh"):
         with pytest.raises(StudentError) as info:
@@ -88,7 +98,9 @@ def test_mlp_unknown_activation_raises(student, oracle):
 
 @pytest.mark.points(2)
 def test_mlp_large_logits_stable(student, oracle):
-    """Both activations with W2 scaled so that the logits reach ~1e3 (float64): loss and gradients finite and equal to torch's."""
+    """Both activations with W2 scaled up so that the logits are large (float64): loss and gradients finite and equal to torch's.
+
+    Logits reach ~1e3."""
     for activation, seed in (("tanh", 250), ("relu", 251)):
         args = oracle.mlp_weights(7, 5, 8, 6, seed=seed, logit_scale=800.0)
         _mlp(student, oracle, args, activation, 1e-9, 1e-8)

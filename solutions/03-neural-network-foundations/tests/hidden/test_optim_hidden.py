@@ -48,7 +48,9 @@ def _compare_adamw(got, expected, atol, rtol, check_state=True):
 
 @pytest.mark.points(2)
 def test_adamw_float32_cosine_schedule(student, oracle):
-    """150 float32 AdamW steps with a cosine lr schedule (peak 3e-3), betas (0.9, 0.95), weight decay 0.1 match torch.optim.AdamW within 1e-4, state included."""
+    """Many float32 AdamW steps with a cosine lr schedule and non-default betas and weight decay match torch.optim.AdamW within 1e-4, state included.
+
+    150 steps, peak lr 3e-3, betas (0.9, 0.95), weight decay 0.1."""
     shapes = {"emb": (6, 4), "w": (4, 4), "b": (4,)}
     params = {k: oracle.randn(*s, seed=300 + i, dtype=torch.float32) for i, (k, s) in enumerate(shapes.items())}
     steps = 150
@@ -62,7 +64,9 @@ def test_adamw_float32_cosine_schedule(student, oracle):
 
 @pytest.mark.points(3)
 def test_adamw_large_eps_strong_decay(student, oracle):
-    """100 float64 steps with eps 0.1 (larger than sqrt(v_hat) for these small gradients), betas (0.5, 0.6), lr 0.05 and weight decay 0.5 match torch after every step within 1e-10."""
+    """Many float64 steps with an eps larger than sqrt(v_hat) for these small gradients, small betas and strong weight decay match torch after every step within 1e-10.
+
+    100 steps, eps 0.1, betas (0.5, 0.6), lr 0.05, weight decay 0.5."""
     shapes = {"a": (3, 5), "b": (2,)}
     params = {"a": oracle.randn(3, 5, seed=320), "b": oracle.randn(2, seed=321)}
     grad_seq = _grad_seq(shapes, 100, seed=322, scale=0.05)
@@ -74,7 +78,9 @@ def test_adamw_large_eps_strong_decay(student, oracle):
 
 @pytest.mark.points(2)
 def test_adamw_frozen_and_late_parameters(student, oracle):
-    """A parameter whose grad is None every 3rd step, and one missing from grads for the first 10 steps: unchanged while frozen, per-parameter step counts and values match torch."""
+    """A parameter whose grad is None on some steps, and one missing from grads for the first steps: unchanged while frozen, per-parameter step counts and values match torch.
+
+    None every 3rd step; missing for the first 10 steps."""
     shapes = {"p": (4,), "q": (2, 3), "r": (3,)}
     params = {k: oracle.randn(*s, seed=330 + i) for i, (k, s) in enumerate(shapes.items())}
     grad_seq = _grad_seq(shapes, 30, seed=335)
@@ -135,7 +141,9 @@ def test_clip_grad_norm_edge_cases(student, oracle):
 
 @pytest.mark.points(1)
 def test_clip_grad_norm_only_frozen(student, oracle):
-    """A list of only None gradients gives back the Nones and total norm 0.0; an exact hand case (norms 3 and 4, max_norm 1) scales by 1/(5 + 1e-6)."""
+    """A list of only None gradients gives back the Nones and total norm 0.0; an exact hand case scales by max_norm / (total_norm + 1e-6).
+
+    Norms 3 and 4, max_norm 1: scale 1/(5 + 1e-6)."""
     clipped, total = student.call("optim:clip_grad_norm", [None, None], 1.0)
     assert clipped == [None, None] and total == 0.0
     grads = [torch.tensor([3.0], dtype=torch.float64), torch.tensor([0.0, 4.0], dtype=torch.float64)]
@@ -165,7 +173,9 @@ def _scaler_vs_gradscaler(student, oracle, settings, grad_seq, rtol):
 
 @pytest.mark.points(3)
 def test_loss_scaler_repeated_infs_and_nans(student, oracle):
-    """30 steps (init 2^16, interval 4) with runs of inf, -inf and nan gradients between clean runs: skips, scales, trackers and unscaled grads match GradScaler."""
+    """Runs of inf, -inf and nan gradients between clean runs, with a short growth interval: skips, scales, trackers and unscaled grads match GradScaler.
+
+    30 steps, init 2^16, interval 4."""
     settings = dict(init_scale=2.0**16, growth_factor=2.0, backoff_factor=0.5, growth_interval=4)
     bad = {5: float("inf"), 6: float("inf"), 7: float("nan"), 12: float("-inf"), 20: float("nan"), 21: float("inf"),
            22: float("inf"), 23: float("-inf")}
@@ -183,7 +193,9 @@ def test_loss_scaler_repeated_infs_and_nans(student, oracle):
 
 @pytest.mark.points(2)
 def test_loss_scaler_odd_factors_interval_one(student, oracle):
-    """growth 3, backoff 0.3, interval 1 (grow after every clean step) over 14 steps: matches GradScaler (float32 scale, 1e-5)."""
+    """Unusual growth and backoff factors with interval 1 (grow after every clean step): matches GradScaler (float32 scale, 1e-5).
+
+    growth 3, backoff 0.3, 14 steps."""
     settings = dict(init_scale=8.0, growth_factor=3.0, backoff_factor=0.3, growth_interval=1)
     grad_seq = []
     for t in range(14):
@@ -196,7 +208,9 @@ def test_loss_scaler_odd_factors_interval_one(student, oracle):
 
 @pytest.mark.points(1)
 def test_loss_scaler_float32_ceiling(student, oracle):
-    """From FLOAT32_MAX / 2 with growth 2 and interval 1: the first clean step grows exactly to FLOAT32_MAX, later growths are skipped (tracker resets), as in GradScaler."""
+    """Starting one growth step below the float32 ceiling, growing after every clean step: the first clean step grows exactly to FLOAT32_MAX, later growths are skipped (tracker resets), as in GradScaler.
+
+    init FLOAT32_MAX / 2, growth 2, interval 1."""
     settings = dict(init_scale=FLOAT32_MAX / 2, growth_factor=2.0, backoff_factor=0.5, growth_interval=1)
     grad_seq = [[torch.ones(3)] for _ in range(3)]
     scaler = _scaler_vs_gradscaler(student, oracle, settings, grad_seq, 1e-7)
@@ -207,7 +221,7 @@ def test_loss_scaler_float32_ceiling(student, oracle):
 
 @pytest.mark.points(2)
 def test_loss_scaler_settings(student, oracle):
-    """Defaults are scale 65536.0, tracker 0; ValueError for growth_factor <= 1, backoff_factor outside (0, 1), growth_interval < 1; boundary values just inside are accepted."""
+    """The defaults are the handout's (scale 2**16, tracker 0); ValueError for growth_factor <= 1, backoff_factor outside (0, 1), growth_interval < 1; boundary values just inside are accepted."""
     scaler = student.new("optim:LossScaler")
     assert scaler.get("scale") == 65536.0 and scaler.get("growth_tracker") == 0
     for kwargs in (dict(growth_factor=1.0), dict(growth_factor=0.5), dict(backoff_factor=1.0),
@@ -227,7 +241,9 @@ def test_loss_scaler_settings(student, oracle):
 
 @pytest.mark.points(2)
 def test_mixed_precision_loss_fp16_and_sequences(student, oracle):
-    """float16 logits of shape (4, 7, 300) with (4, 7) targets, and float32 logits: a 0-dim float32 mean over all positions equal to float32 cross-entropy (1e-5)."""
+    """float16 logits with a sequence dimension, and float32 logits: a 0-dim float32 mean over all positions equal to float32 cross-entropy (1e-5).
+
+    Logits (4, 7, 300), targets (4, 7)."""
     logits = oracle.randn(4, 7, 300, seed=600, dtype=torch.float16, scale=4.0)
     targets = oracle.randint(300, (4, 7), seed=601)
     loss = oracle.call_scalar(student, "optim:mixed_precision_loss", logits, targets)
@@ -242,7 +258,9 @@ def test_mixed_precision_loss_fp16_and_sequences(student, oracle):
 
 @pytest.mark.points(1)
 def test_mixed_precision_loss_is_not_bf16_arithmetic(student, oracle):
-    """bf16 logits over a 4096-way vocabulary with values near 200: the float32 loss matches the float32 reference within 1e-5 (a bf16 log-sum-exp would be off by ~1e-2)."""
+    """bf16 logits over a large vocabulary with large values: the float32 loss matches the float32 reference within 1e-5 (a bf16 log-sum-exp would be off by ~1e-2).
+
+    4096-way vocabulary, values near 200."""
     logits = (oracle.randn(8, 4096, seed=610, scale=2.0) + 200.0).to(torch.bfloat16)
     targets = oracle.randint(4096, (8,), seed=611)
     loss = oracle.call_scalar(student, "optim:mixed_precision_loss", logits, targets)

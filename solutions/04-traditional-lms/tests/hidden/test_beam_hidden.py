@@ -50,7 +50,9 @@ def peaked_table(vocab_size, context_len, seed, eos, eos_logit):
 
 @pytest.mark.points(2)
 def test_beam_one_equals_greedy_higher_orders(student, oracle):
-    """beam_size 1 equals greedy decoding on trigram and 4-gram tables (V=6, other bos/eos ids, several seeds)."""
+    """beam_size 1 equals greedy decoding on higher-order tables (trigram and above, other bos/eos ids, several seeds).
+
+    Trigram and 4-gram tables, V=6."""
     for context_len, seed, bos, eos in ((2, 201, 4, 2), (3, 202, 5, 0), (2, 203, 1, 3)):
         table = oracle.random_table(6, context_len, seed=seed)
         hyps = student.call("beam:beam_search", table, bos, eos, 1, 7)
@@ -63,7 +65,9 @@ def test_beam_one_equals_greedy_higher_orders(student, oracle):
 
 @pytest.mark.points(2)
 def test_exhaustive_trigram_brute_force(student, oracle):
-    """A trigram table (V=3, L=5) with beam_size 3^5: the whole ranked list equals brute-force enumeration."""
+    """A trigram table with a beam large enough to keep every hypothesis: the whole ranked list equals brute-force enumeration.
+
+    V=3, L=5, beam_size 3^5."""
     table = oracle.random_table(3, 2, seed=211, scale=1.0)
     hyps = student.call("beam:beam_search", table, 0, 1, 3**5, 5)
     assert_same(hyps, oracle.brute_force(table, 0, 1, 5))
@@ -71,7 +75,9 @@ def test_exhaustive_trigram_brute_force(student, oracle):
 
 @pytest.mark.points(2)
 def test_exhaustive_with_length_penalty(student, oracle):
-    """Bigram V=5, L=3, alpha 0.6, exhaustive beam: the ranked list equals brute force with GNMT-normalized scores."""
+    """A bigram table, exhaustive beam, alpha > 0: the ranked list equals brute force with GNMT-normalized scores.
+
+    V=5, L=3, alpha 0.6."""
     table = peaked_table(5, 1, seed=221, eos=2, eos_logit=0.5)
     hyps = student.call("beam:beam_search", table, 3, 2, 5**3, 3, 0.6)
     assert_same(hyps, oracle.brute_force(table, 3, 2, 3, 0.6))
@@ -79,7 +85,9 @@ def test_exhaustive_with_length_penalty(student, oracle):
 
 @pytest.mark.points(2)
 def test_small_beams_follow_the_rules(student, oracle):
-    """Beams of size 2, 3 and 5 on random bigram/trigram tables (likely and unlikely eos, alpha 0 / 0.8) match the handout's algorithm exactly."""
+    """Small beams on random bigram/trigram tables (likely and unlikely eos, with and without length penalty) match the handout's algorithm exactly.
+
+    Beam sizes 2, 3 and 5; alpha 0 and 0.8."""
     cases = [
         (7, 1, 231, 2, 1.0, 0.0, 6),
         (7, 1, 232, 3, 1.5, 0.8, 6),
@@ -110,7 +118,9 @@ def test_pruning_uses_raw_scores(student, oracle):
 
 @pytest.mark.points(2)
 def test_max_len_truncates_unfinished_hypotheses(student, oracle):
-    """With eos very unlikely, beam 3 returns 3 unfinished hypotheses of exactly max_len tokens, best first."""
+    """With eos very unlikely, the beam returns beam_size unfinished hypotheses of exactly max_len tokens, best first.
+
+    Beam 3."""
     table = peaked_table(5, 1, seed=241, eos=1, eos_logit=-30.0)
     hyps = student.call("beam:beam_search", table, 0, 1, 3, 4, 0.5)
     assert len(hyps) == 3
@@ -147,7 +157,9 @@ def test_greedy_stops_at_eos_and_max_len(student, oracle):
 
 @pytest.mark.points(2)
 def test_next_log_probs_context(student, oracle):
-    """next_log_probs reads the last m tokens of the bos-padded sequence (trigram and 4-gram tables)."""
+    """next_log_probs reads the last m tokens of the bos-padded sequence (higher-order tables).
+
+    Trigram and 4-gram tables."""
     tri = oracle.random_table(4, 2, seed=261)
     for seq, ctx in (([2], (2, 2)), ([2, 3], (2, 3)), ([2, 0, 1, 3], (1, 3))):
         got = student.call("beam:next_log_probs", tri, seq, 2)

@@ -11,7 +11,9 @@ f64 = torch.float64
 
 @pytest.mark.points(2)
 def test_lstm_cell_float64(student, oracle):
-    """lstm_cell in float64 (B=4, D=7, H=3) matches torch.nn.LSTMCell within 1e-12 and returns float64."""
+    """lstm_cell in float64 (other sizes) matches torch.nn.LSTMCell within 1e-12 and returns float64.
+
+    B=4, D=7, H=3."""
     W_ih, W_hh, b_ih, b_hh = oracle.cell_weights(7, 3, seed=101, dtype=f64)
     x, h, c = oracle.randn(4, 7, seed=102, dtype=f64), oracle.randn(4, 3, seed=103, dtype=f64), oracle.randn(4, 3, seed=104, dtype=f64)
     h_new, c_new = student.call("lstm:lstm_cell", x, h, c, W_ih, W_hh, b_ih, b_hh)
@@ -23,7 +25,9 @@ def test_lstm_cell_float64(student, oracle):
 
 @pytest.mark.points(2)
 def test_lstm_cell_without_bias(student, oracle):
-    """lstm_cell with b_ih = b_hh = None matches torch.nn.LSTMCell(bias=False) (B=2, D=4, H=6)."""
+    """lstm_cell with b_ih = b_hh = None matches torch.nn.LSTMCell(bias=False).
+
+    B=2, D=4, H=6."""
     W_ih, W_hh, _, _ = oracle.cell_weights(4, 6, seed=111, dtype=f64)
     x, h, c = oracle.randn(2, 4, seed=112, dtype=f64), oracle.randn(2, 6, seed=113, dtype=f64), oracle.randn(2, 6, seed=114, dtype=f64)
     h_new, c_new = student.call("lstm:lstm_cell", x, h, c, W_ih, W_hh, None, None)
@@ -34,7 +38,9 @@ def test_lstm_cell_without_bias(student, oracle):
 
 @pytest.mark.points(1)
 def test_lstm_cell_saturated_gates(student, oracle):
-    """Large pre-activations (weights x 8) saturate the gates; float32 output still matches torch within 1e-6."""
+    """Large pre-activations saturate the gates; float32 output still matches torch within 1e-6.
+
+    Weights x 8."""
     W_ih, W_hh, b_ih, b_hh = oracle.cell_weights(5, 5, seed=121, scale=4.0)
     x, h, c = oracle.randn(3, 5, seed=122, scale=2.0), oracle.randn(3, 5, seed=123), oracle.randn(3, 5, seed=124, scale=3.0)
     h_new, c_new = student.call("lstm:lstm_cell", x, h, c, W_ih, W_hh, b_ih, b_hh)
@@ -45,7 +51,9 @@ def test_lstm_cell_saturated_gates(student, oracle):
 
 @pytest.mark.points(2)
 def test_lstm_three_layers_float64_with_state(student, oracle):
-    """A 3-layer float64 lstm (D=4, H=3, B=2, T=5) with a random (h0, c0) matches torch.nn.LSTM within 1e-12."""
+    """A deeper float64 lstm (more than two layers) with a random (h0, c0) matches torch.nn.LSTM within 1e-12.
+
+    3 layers, D=4, H=3, B=2, T=5."""
     module, weights = oracle.make_lstm(4, 3, num_layers=3, seed=131, dtype=f64)
     x = oracle.randn(2, 5, 4, seed=132, dtype=f64)
     state = (oracle.randn(3, 2, 3, seed=133, dtype=f64), oracle.randn(3, 2, 3, seed=134, dtype=f64))

@@ -114,14 +114,18 @@ def new_lm(student, corpus, order, smoothing, **kw):
 
 @pytest.mark.points(1)
 def test_padded_ngrams_edge_cases(student):
-    """padded_ngrams of an empty sentence (bigram) and of a one-word sentence (4-gram)."""
+    """padded_ngrams of an empty sentence and of a sentence shorter than the order.
+
+    Empty sentence with a bigram; one word with a 4-gram."""
     assert [tuple(g) for g in student.call("padded_ngrams", [], 2)] == [(BOS, EOS)]
     assert [tuple(g) for g in student.call("padded_ngrams", ["w"], 4)] == [(BOS, BOS, BOS, "w"), (BOS, BOS, "w", EOS)]
 
 
 @pytest.mark.points(2)
 def test_addk_trigram_matches_formula(student):
-    """Add-k trigram (k = 0.3) on a random corpus with OOV words: every P(w | h) equals the formula, sums to 1."""
+    """Add-k trigram with a fractional k on a random corpus with OOV words: every P(w | h) equals the formula, sums to 1.
+
+    k = 0.3."""
     corpus = make_corpus(101, 25)
     lm = new_lm(student, corpus, 3, "addk", k=0.3)
     ref = RefLM(3, VOCAB, corpus, "addk", k=Fraction(3, 10))
@@ -130,7 +134,9 @@ def test_addk_trigram_matches_formula(student):
 
 @pytest.mark.points(2)
 def test_addk_4gram_k2_and_repeated_ngrams(student):
-    """Add-2 4-gram on a corpus with repeated sentences matches the formula (raw counts, not distinct n-grams)."""
+    """Add-k above trigram order with k > 1, on a corpus with repeated sentences, matches the formula (raw counts, not distinct n-grams).
+
+    4-gram, k = 2."""
     corpus = [["the", "cat", "sat"]] * 3 + [["the", "cat", "ran"], ["the", "dog"]]
     lm = new_lm(student, corpus, 4, "addk", k=2.0)
     ref = RefLM(4, VOCAB, corpus, "addk", k=2)
@@ -139,7 +145,9 @@ def test_addk_4gram_k2_and_repeated_ngrams(student):
 
 @pytest.mark.points(3)
 def test_kn_bigram_matches_formula(student):
-    """Interpolated KN bigram (D = 0.75) on a random corpus with OOV words matches the formula for every (h, w)."""
+    """Interpolated KN bigram on a random corpus with OOV words matches the formula for every (h, w).
+
+    D = 0.75."""
     corpus = make_corpus(202, 30)
     lm = new_lm(student, corpus, 2, "kn", discount=0.75)
     ref = RefLM(2, VOCAB, corpus, "kn", discount=Fraction(3, 4))
@@ -148,7 +156,9 @@ def test_kn_bigram_matches_formula(student):
 
 @pytest.mark.points(3)
 def test_kn_trigram_matches_formula(student):
-    """KN trigram (D = 0.6): seen, half-seen, unseen and empty contexts all match the formula (continuation counts below the top order)."""
+    """KN trigram with a non-default discount: seen, half-seen, unseen and empty contexts all match the formula (continuation counts below the top order).
+
+    D = 0.6."""
     corpus = make_corpus(303, 30)
     lm = new_lm(student, corpus, 3, "kn", discount=0.6)
     ref = RefLM(3, VOCAB, corpus, "kn", discount=Fraction(3, 5))
@@ -160,7 +170,9 @@ def test_kn_trigram_matches_formula(student):
 
 @pytest.mark.points(3)
 def test_kn_4gram_matches_formula(student):
-    """KN 4-gram (D = 0.9) on a small corpus matches the formula, including short and long contexts."""
+    """KN above trigram order, on a small corpus, matches the formula, including short and long contexts.
+
+    4-gram, D = 0.9."""
     corpus = make_corpus(404, 12, max_len=5)
     lm = new_lm(student, corpus, 4, "kn", discount=0.9)
     ref = RefLM(4, VOCAB, corpus, "kn", discount=Fraction(9, 10))
@@ -175,7 +187,9 @@ def test_kn_4gram_matches_formula(student):
 
 @pytest.mark.points(2)
 def test_kn_unigram_exact(student):
-    """KN unigram (order 1, D = 0.5): P(w) = max(c(w) - D, 0) / N + D * types / N / |W|."""
+    """KN unigram (order 1): P(w) = max(c(w) - D, 0) / N + D * types / N / |W|.
+
+    D = 0.5."""
     corpus = [["the", "cat"], ["the", "zz"], []]
     # counts: the 2, cat 1, <unk> 1, </s> 3; N = 7, 4 types, |W| = 9
     lm = new_lm(student, corpus, 1, "kn", discount=0.5)
@@ -198,7 +212,9 @@ def test_kn_discount_one_still_normalized(student):
 
 @pytest.mark.points(2)
 def test_perplexity_addk_trigram(student):
-    """Add-0.5 trigram perplexity of held-out sentences with OOV words and an empty sentence equals exp(-mean log P)."""
+    """Add-k trigram perplexity of held-out sentences with OOV words and an empty sentence equals exp(-mean log P).
+
+    k = 0.5."""
     corpus, held_out = make_corpus(606, 30), make_corpus(607, 6) + [[]]
     lm = new_lm(student, corpus, 3, "addk", k=0.5)
     expected = RefLM(3, VOCAB, corpus, "addk", k=Fraction(1, 2)).perplexity(held_out)
@@ -208,7 +224,9 @@ def test_perplexity_addk_trigram(student):
 
 @pytest.mark.points(2)
 def test_perplexity_kn_bigram_and_trigram(student):
-    """KN perplexity (bigram D 0.75, trigram D 0.4) of held-out sentences equals exp(-mean log P)."""
+    """KN perplexity (bigram and trigram, different discounts) of held-out sentences equals exp(-mean log P).
+
+    Bigram D 0.75, trigram D 0.4."""
     corpus, held_out = make_corpus(708, 30), make_corpus(709, 5)
     for order, d in ((2, Fraction(3, 4)), (3, Fraction(2, 5))):
         lm = new_lm(student, corpus, order, "kn", discount=float(d))
@@ -229,7 +247,9 @@ def test_fit_replaces_earlier_counts(student):
 
 @pytest.mark.points(1)
 def test_duplicate_vocab_words_count_once(student):
-    """Duplicates in vocab are ignored: |W| = 3 distinct words + 2, so an unseen context gives 1/5."""
+    """Duplicates in vocab are ignored: |W| counts the distinct words (+ 2), as the uniform probability of an unseen context shows.
+
+    3 distinct words, so 1/5."""
     lm = student.new("NGramLM", 2, ["a", "b", "a", "c", "b"], "addk", k=1.0)
     lm.call("fit", [["a", "b"]])
     assert math.isclose(lm.call("prob", "c", ["c"]), 0.2, rel_tol=1e-12)

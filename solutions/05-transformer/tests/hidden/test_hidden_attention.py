@@ -24,7 +24,9 @@ def test_sdpa_extra_batch_dims_odd_sizes(student, oracle):
 
 @pytest.mark.points(2)
 def test_sdpa_single_query_cross_attention(student, oracle):
-    """One query over 9 keys (no mask, d=5, d_v=3, float64) matches torch's SDPA within 1e-12."""
+    """One query over several keys (no mask, d_v != d, float64) matches torch's SDPA within 1e-12.
+
+    9 keys, d=5, d_v=3."""
     q = oracle.randn(4, 1, 5, seed=105, dtype=f64)
     k = oracle.randn(4, 9, 5, seed=106, dtype=f64)
     v = oracle.randn(4, 9, 3, seed=107, dtype=f64)
@@ -50,7 +52,9 @@ def test_sdpa_mask_closed_forms(student, oracle):
 
 @pytest.mark.points(2)
 def test_rms_norm_float64_extra_dims(student, oracle):
-    """rms_norm on (2, 3, 4, 7) float64 with eps 1e-5 matches torch.nn.functional.rms_norm within 1e-12."""
+    """rms_norm on a float64 input with extra leading dims and a non-default eps matches torch.nn.functional.rms_norm within 1e-12.
+
+    Shape (2, 3, 4, 7), eps 1e-5."""
     x, w = oracle.randn(2, 3, 4, 7, seed=111, dtype=f64, scale=0.01), oracle.randn(7, seed=112, dtype=f64)
     out = student.call("rms_norm", x, w, 1e-5)
     assert_close(out, F.rms_norm(x, (7,), w, eps=1e-5), atol=1e-12, rtol=1e-10)
@@ -58,7 +62,9 @@ def test_rms_norm_float64_extra_dims(student, oracle):
 
 @pytest.mark.points(2)
 def test_swiglu_float64_odd_sizes(student, oracle):
-    """swiglu with D=9, F=13 in float64 equals (silu(x Wg^T) * x Wu^T) Wd^T within 1e-12."""
+    """swiglu with odd sizes in float64 equals (silu(x Wg^T) * x Wu^T) Wd^T within 1e-12.
+
+    D=9, F=13."""
     x = oracle.randn(5, 9, seed=113, dtype=f64)
     wg, wu = oracle.randn(13, 9, seed=114, dtype=f64, scale=0.3), oracle.randn(13, 9, seed=115, dtype=f64, scale=0.3)
     wd = oracle.randn(9, 13, seed=116, dtype=f64, scale=0.3)
@@ -68,7 +74,9 @@ def test_swiglu_float64_odd_sizes(student, oracle):
 
 @pytest.mark.points(4)
 def test_gqa_six_heads_three_kv_arbitrary_positions(student, oracle):
-    """GQA with 6 heads, 3 kv heads, head_dim 6 != D/heads, theta 1000 and non-contiguous positions matches HF LlamaAttention (float64, 1e-6)."""
+    """GQA with another heads / kv-heads ratio, head_dim != D/heads, another theta and non-contiguous positions matches HF LlamaAttention (float64, 1e-6).
+
+    6 heads, 3 kv heads, head_dim 6, theta 1000."""
     D, H, H_kv, hd = 30, 6, 3, 6
     wq, wk, wv, wo = oracle.attention_weights(D, H, H_kv, hd, seed=120)
     x = oracle.randn(2, 7, D, seed=121, dtype=f64)
@@ -80,7 +88,9 @@ def test_gqa_six_heads_three_kv_arbitrary_positions(student, oracle):
 
 @pytest.mark.points(2)
 def test_mqa_eight_heads(student, oracle):
-    """MQA with 8 query heads sharing 1 kv head (head_dim 4, batch 3, positions 10..14) matches HF LlamaAttention."""
+    """MQA (every query head shares one kv head), positions not starting at 0, matches HF LlamaAttention.
+
+    8 query heads, head_dim 4, batch 3, positions 10..14."""
     D, H, H_kv, hd = 24, 8, 1, 4
     wq, wk, wv, wo = oracle.attention_weights(D, H, H_kv, hd, seed=122)
     x = oracle.randn(3, 5, D, seed=123, dtype=f64)
@@ -92,7 +102,9 @@ def test_mqa_eight_heads(student, oracle):
 
 @pytest.mark.points(4)
 def test_gqa_kv_cache_in_chunks(student, oracle):
-    """Prefill 5 tokens, then chunks of 2, 1 and 3 tokens (non-contiguous positions): outputs equal the full forward; cache shapes follow."""
+    """Prefill, then several chunks of different lengths through the cache (non-contiguous positions): outputs equal the full forward; cache shapes follow.
+
+    Prefill 5 tokens, then chunks of 2, 1 and 3."""
     D, H, H_kv, hd, T = 36, 6, 2, 6, 11
     wq, wk, wv, wo = oracle.attention_weights(D, H, H_kv, hd, seed=130)
     x = oracle.randn(3, T, D, seed=131, dtype=f64)
@@ -111,7 +123,9 @@ def test_gqa_kv_cache_in_chunks(student, oracle):
 
 @pytest.mark.points(1)
 def test_gqa_rejects_kv_heads_not_dividing_heads(student, oracle):
-    """grouped_query_attention raises ValueError when n_kv_heads does not divide n_heads (6 heads, 4 kv heads)."""
+    """grouped_query_attention raises ValueError when n_kv_heads does not divide n_heads.
+
+    6 heads, 4 kv heads."""
     D, hd = 24, 4
     wq, wk, wv, wo = oracle.attention_weights(D, 6, 4, hd, seed=140)
     x = oracle.randn(1, 3, D, seed=141)
@@ -122,7 +136,9 @@ def test_gqa_rejects_kv_heads_not_dividing_heads(student, oracle):
 
 @pytest.mark.points(2)
 def test_sdpa_huge_positive_and_negative_scores(student, oracle):
-    """float64 scores of magnitude ~1000 (rows of huge positive scores, and rows where every score is about -2000) stay finite and match torch's SDPA within 1e-12."""
+    """Huge float64 scores (rows of huge positive scores, and rows where every score is hugely negative) stay finite and match torch's SDPA within 1e-12.
+
+    Magnitude ~1000; about -2000."""
     q = oracle.randn(2, 3, 6, 8, seed=150, dtype=f64, scale=30.0)
     k = oracle.randn(2, 3, 7, 8, seed=151, dtype=f64, scale=30.0)
     v = oracle.randn(2, 3, 7, 5, seed=152, dtype=f64)
@@ -139,7 +155,9 @@ def test_sdpa_huge_positive_and_negative_scores(student, oracle):
 
 @pytest.mark.points(1)
 def test_zero_heads_rejected(student, oracle):
-    """alibi_slopes(0) and alibi_slopes(-2) raise ValueError, and so does grouped_query_attention with n_kv_heads = 0."""
+    """alibi_slopes of zero or a negative number of heads raises ValueError, and so does grouped_query_attention with n_kv_heads = 0.
+
+    alibi_slopes(0) and alibi_slopes(-2)."""
     for n in (0, -2):
         with pytest.raises(StudentError) as err:
             student.call("alibi_slopes", n)

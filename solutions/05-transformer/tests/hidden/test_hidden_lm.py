@@ -20,7 +20,9 @@ CONFIG_C = dict(
 
 @pytest.mark.points(4)
 def test_lm_matches_hf_llama_other_config(student, oracle):
-    """lm_forward matches HF LlamaForCausalLM for a 3-layer, 8-head, 1-kv-head config (theta 500, eps 1e-5), batch 3 (atol 1e-4, rtol 1e-3)."""
+    """lm_forward matches HF LlamaForCausalLM for another config (more layers, MQA, other theta and eps, other vocab and batch sizes) (atol 1e-4, rtol 1e-3).
+
+    3 layers, 8 heads, 1 kv head, theta 500, eps 1e-5, batch 3."""
     model, weights, config = oracle.make_llama(seed=300, **CONFIG_B)
     ids = oracle.random_ids(3, 9, config["vocab_size"], seed=301)
     logits, _ = student.call("lm_forward", weights, ids, config)
@@ -29,7 +31,9 @@ def test_lm_matches_hf_llama_other_config(student, oracle):
 
 @pytest.mark.points(2)
 def test_lm_single_layer_mha_one_token_and_long(student, oracle):
-    """A 1-layer MHA config (5 heads, theta 2000) matches HF for a single token (B=1, T=1) and for T=17."""
+    """A single-layer MHA config matches HF for a single token (B=1, T=1) and for a longer sequence.
+
+    5 heads, theta 2000, T=17."""
     model, weights, config = oracle.make_llama(seed=310, **CONFIG_C)
     for batch, length, seed in ((1, 1, 311), (2, 17, 312)):
         ids = oracle.random_ids(batch, length, config["vocab_size"], seed=seed)
@@ -39,7 +43,9 @@ def test_lm_single_layer_mha_one_token_and_long(student, oracle):
 
 @pytest.mark.points(2)
 def test_lm_is_causal_other_config(student, oracle):
-    """With the 3-layer MQA config, changing only the last 3 tokens leaves the logits of the first 8 positions unchanged."""
+    """With the MQA config, changing only the last tokens leaves the logits of all earlier positions unchanged.
+
+    The last 3 of 11 tokens; the first 8 positions."""
     _, weights, config = oracle.make_llama(seed=300, **CONFIG_B)
     ids = oracle.random_ids(2, 11, config["vocab_size"], seed=320)
     changed = ids.clone()
@@ -52,7 +58,9 @@ def test_lm_is_causal_other_config(student, oracle):
 
 @pytest.mark.points(3)
 def test_lm_kv_cache_in_chunks(student, oracle):
-    """Prefill 4 tokens, then chunks of 3, 1 and 2 tokens through the cache: logits equal one full forward (1e-5)."""
+    """Prefill, then several chunks of different lengths through the cache: logits equal one full forward (1e-5).
+
+    Prefill 4 tokens, then chunks of 3, 1 and 2."""
     _, weights, config = oracle.make_llama(seed=300, **CONFIG_B)
     ids = oracle.random_ids(2, 10, config["vocab_size"], seed=330)
     full, _ = student.call("lm_forward", weights, ids, config)
@@ -78,7 +86,9 @@ def test_lm_cache_layout(student, oracle):
 
 @pytest.mark.points(4)
 def test_generate_other_config_matches_hf(student, oracle):
-    """generate (greedy, 12 new tokens, 3-layer MQA config, batch 3) gives HF's greedy ids, identical with and without the cache."""
+    """generate (greedy) with the MQA config gives HF's greedy ids, identical with and without the cache.
+
+    12 new tokens, batch 3."""
     model, weights, config = oracle.make_llama(seed=300, **CONFIG_B)
     prompt = oracle.random_ids(3, 4, config["vocab_size"], seed=350)
     expected = oracle.hf_greedy(model, prompt, 12)
@@ -90,7 +100,9 @@ def test_generate_other_config_matches_hf(student, oracle):
 
 @pytest.mark.points(2)
 def test_generate_single_layer_mha(student, oracle):
-    """generate with the 1-layer MHA config from a 1-token prompt (8 new tokens) gives HF's greedy ids with the cache."""
+    """generate with the single-layer MHA config from a one-token prompt gives HF's greedy ids with the cache.
+
+    8 new tokens."""
     model, weights, config = oracle.make_llama(seed=310, **CONFIG_C)
     prompt = oracle.random_ids(2, 1, config["vocab_size"], seed=360)
     expected = oracle.hf_greedy(model, prompt, 8)

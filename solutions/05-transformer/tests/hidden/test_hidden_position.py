@@ -13,7 +13,9 @@ f64 = torch.float64
 
 @pytest.mark.points(4)
 def test_rope_float64_arbitrary_large_positions(student, oracle):
-    """apply_rope in float64 with unsorted positions up to 10^4 per batch row (theta 500, d 10) matches HF apply_rotary_pos_emb within 1e-9."""
+    """apply_rope in float64 with large unsorted positions per batch row and another theta matches HF apply_rotary_pos_emb within 1e-9.
+
+    Positions up to 10^4, theta 500, d 10."""
     x = oracle.randn(2, 3, 9, 10, seed=200, dtype=f64)
     g = torch.Generator().manual_seed(201)
     position_ids = torch.randint(0, 10_000, (2, 9), generator=g)
@@ -23,7 +25,9 @@ def test_rope_float64_arbitrary_large_positions(student, oracle):
 
 @pytest.mark.points(2)
 def test_rope_extra_batch_dims_shared_positions(student, oracle):
-    """apply_rope on (2, 3, 2, 7, 6) float32 with positions (7,) shared by all leading dims matches HF (1e-5)."""
+    """apply_rope on a float32 input with extra leading dims and 1-D positions shared by all of them matches HF (1e-5).
+
+    x (2, 3, 2, 7, 6), positions (7,)."""
     x = oracle.randn(2, 3, 2, 7, 6, seed=202)
     positions = torch.tensor([0, 1, 2, 5, 9, 3, 20])
     out = student.call("apply_rope", x, positions, 10000.0)
@@ -41,7 +45,9 @@ def test_rope_rejects_odd_dim(student, oracle):
 
 @pytest.mark.points(2)
 def test_rope_relative_property_random_positions(student, oracle):
-    """With theta 123 and d 6, <R_m q, R_n k> for 7 random (m, n) pairs equals <R_(m-n) q, R_0 k> (float64, 1e-9)."""
+    """With another theta and d, <R_m q, R_n k> for random (m, n) pairs equals <R_(m-n) q, R_0 k> (float64, 1e-9).
+
+    theta 123, d 6, 7 pairs."""
     q = oracle.randn(7, 6, seed=204, dtype=f64)
     k = oracle.randn(7, 6, seed=205, dtype=f64)
     g = torch.Generator().manual_seed(206)
@@ -77,7 +83,9 @@ def test_alibi_slopes_match_bloom_for_1_to_16_heads(student):
 
 @pytest.mark.points(2)
 def test_alibi_bias_matches_bloom(student):
-    """alibi_bias(8, 3, 7) and alibi_bias(12, 5, 5) equal slope_h * (j - query position) built from BLOOM's slopes."""
+    """alibi_bias for other head counts (a power of two and not), including q_len != k_len, equals slope_h * (j - query position) built from BLOOM's slopes.
+
+    alibi_bias(8, 3, 7) and alibi_bias(12, 5, 5)."""
     for n, q_len, k_len in ((8, 3, 7), (12, 5, 5)):
         ramp = build_alibi_tensor(torch.ones(1, k_len), n, torch.float64)[:, 0, :]  # (n, k_len): slope * j
         q_pos = torch.arange(q_len) + (k_len - q_len)

@@ -20,7 +20,9 @@ def test_hidden_exact_line_dedup_edge_cases(student):
 
 @pytest.mark.points(2)
 def test_hidden_minhash_dedup_licenses(student, oracle):
-    """minhash_dedup on other license files (5-grams, 32x4 bands, threshold 0.8) keeps exactly what the datasketch pipeline keeps."""
+    """minhash_dedup on other license files, with other banding and threshold, keeps exactly what the datasketch pipeline keeps.
+
+    5-grams, 32 bands x 4 rows, threshold 0.8."""
     names, texts = oracle.load_licenses("hidden")
     expected = oracle.oracle_dedup(texts, 128, 32, 4, 5, 0.8, 4)
     assert [names[i] for i in expected] == [
@@ -88,7 +90,9 @@ def test_hidden_minhash_dedup_threshold_and_short_docs(student):
 
 @pytest.mark.points(2)
 def test_hidden_decontaminate_normalisation(student, oracle):
-    """decontaminate with n=8: overlaps survive case, accents, punctuation and line breaks; 7-word overlaps and short docs are kept."""
+    """decontaminate with a smaller n: overlaps survive case, accents, punctuation and line breaks; overlaps one word shorter than n and short docs are kept.
+
+    n=8."""
     rng = random.Random(77)
     pool = oracle.word_pool(77, 700)
     test_docs = [oracle.random_doc(rng, pool, 50), oracle.random_doc(rng, pool, 40)]
@@ -110,7 +114,7 @@ def test_hidden_decontaminate_normalisation(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_decontaminate_default_n(student, oracle):
-    """decontaminate's default n is 13: a 13-word overlap removes a doc, a 12-word overlap does not."""
+    """decontaminate's default n is the handout's: an overlap of exactly n words removes a doc, one word shorter does not."""
     rng = random.Random(123)
     pool = oracle.word_pool(123, 700)
     test_doc = oracle.random_doc(rng, pool, 80)

@@ -11,7 +11,9 @@ def words(n: int, length: int = 4, ch: str = "q") -> list[str]:
 
 @pytest.mark.points(1)
 def test_hidden_word_count_custom_thresholds(student):
-    """gopher_word_count_ok with min_words=7, max_words=12 passes 7 and 12 words, fails 6 and 13; the empty text fails the defaults."""
+    """gopher_word_count_ok with custom thresholds passes word counts exactly at both bounds and fails one beyond each; the empty text fails the defaults.
+
+    min_words=7, max_words=12."""
     for n, ok in ((6, False), (7, True), (12, True), (13, False)):
         text = "\n ".join(words(n))
         assert student.call("gopher_word_count_ok", text, min_words=7, max_words=12) is ok, f"{n} words"
@@ -21,7 +23,9 @@ def test_hidden_word_count_custom_thresholds(student):
 
 @pytest.mark.points(2)
 def test_hidden_mean_word_length_custom_and_empty(student):
-    """gopher_mean_word_length_ok at min_len=4.5, max_len=6: means 4.5 and 6 pass, 4.25 and 6.25 fail; no words fails."""
+    """gopher_mean_word_length_ok with custom (fractional) thresholds: means exactly at both bounds pass, means just beyond fail; no words fails.
+
+    min_len=4.5, max_len=6; means 4.25 and 6.25 fail."""
     cases = (
         (words(2, 4) + words(2, 5), True),  # 4.5
         (words(3, 4) + words(1, 5), False),  # 4.25
@@ -49,7 +53,9 @@ def test_hidden_ellipsis_lines_custom_and_splitlines(student):
 
 @pytest.mark.points(1)
 def test_hidden_alpha_words_custom_and_empty(student):
-    """gopher_alpha_words_ok at min_fraction=0.75: 3 of 4 words with a letter pass, 2 of 4 fail; no words fails; non-ASCII letters count."""
+    """gopher_alpha_words_ok with a custom min_fraction: a fraction exactly at the bound passes, a lower one fails; no words fails; non-ASCII letters count.
+
+    min_fraction=0.75: 3 of 4 pass, 2 of 4 fail."""
     assert student.call("gopher_alpha_words_ok", "año 12 x9 $5", min_fraction=0.5) is True
     assert student.call("gopher_alpha_words_ok", "año 12 x9 $5", min_fraction=0.75) is False
     assert student.call("gopher_alpha_words_ok", "año 12 x9 é5", min_fraction=0.75) is True

@@ -62,7 +62,7 @@ def test_hidden_minhash_signature_matches_datasketch(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_minhash_signature_empty_order_duplicates(student, oracle):
-    """No shingles gives all 2^32-1; the signature ignores the order and repetition of shingles."""
+    """No shingles gives the all-maximum signature (MAX_HASH in every entry); the signature ignores the order and repetition of shingles."""
     got = np.asarray(student.call("minhash_signature", [], 16, 3))
     assert got.shape == (16,) and (got.astype(np.uint64) == oracle.MAX_HASH).all()
     shingles = [f"s{i} t{i}" for i in range(40)]
@@ -101,7 +101,9 @@ def test_hidden_estimate_jaccard_length_mismatch(student):
 
 @pytest.mark.points(2)
 def test_hidden_jaccard_estimate_bound(student, oracle):
-    """With num_perm=128 and seed 99, the estimate is within 4 sigma of J for J = 0.1, 0.5 and 0.9."""
+    """With another num_perm and seed, the estimate is within 4 sigma of J for low, medium and high J.
+
+    num_perm=128, seed 99, J = 0.1, 0.5 and 0.9."""
     for n_common, n_only in ((20, 90), (150, 75), (450, 25)):
         a, b = oracle.sets_with_jaccard(n_common, n_only, tag=f"h{n_only}")
         exact = n_common / (n_common + 2 * n_only)
@@ -143,7 +145,9 @@ def test_hidden_lsh_bands_times_rows(student):
 
 @pytest.mark.points(2)
 def test_hidden_lsh_matches_datasketch(student, oracle):
-    """lsh_candidates on the hidden licenses equals datasketch's MinHashLSH for (32 bands, 4 rows) and (8, 16)."""
+    """lsh_candidates on the hidden licenses equals datasketch's MinHashLSH for other (bands, rows) splits.
+
+    (32 bands, 4 rows) and (8, 16)."""
     _, texts = oracle.load_licenses("hidden")
     sigs = np.stack([oracle.ds_signature(oracle.ref_word_ngrams(t, 3), 128, 8) for t in texts])
     for bands, rows in ((32, 4), (8, 16)):
@@ -153,7 +157,9 @@ def test_hidden_lsh_matches_datasketch(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_lsh_candidate_rate(student):
-    """Candidate rate over 400 planted pairs is within 5 sigma of 1-(1-s^r)^b at s = 0.5 (b=20, r=5) and s = 0.85 (b=4, r=8)."""
+    """Candidate rate over planted pairs is within five sigma of 1-(1-s^r)^b for other similarities and (b, r).
+
+    400 pairs; s = 0.5 (b=20, r=5) and s = 0.85 (b=4, r=8)."""
     rng = np.random.default_rng(2024)
     n_pairs = 400
     for s, bands, rows in ((0.5, 20, 5), (0.85, 4, 8)):

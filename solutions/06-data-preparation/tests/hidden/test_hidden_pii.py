@@ -15,7 +15,7 @@ def check(student, fn, cases):
 
 @pytest.mark.points(2)
 def test_hidden_emails_masked(student):
-    """Emails with upper case, %, +, -, sub-domains, after 'mailto:' and before a period or ellipsis are masked and counted."""
+    """Emails with upper case, %, +, -, sub-domains, after a URI scheme and before a period or ellipsis are masked and counted."""
     check(student, "mask_emails", [
         ("Reach Bob.Smith@Example.COM today", f"Reach {E} today", 1),
         ("a%b+c@d-e.fg x_y@mail.server.example.travel", f"{E} {E}", 2),

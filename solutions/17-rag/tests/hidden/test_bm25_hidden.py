@@ -143,7 +143,7 @@ def test_bm25_top_k_random_with_duplicate_docs(student, oracle):
 
 @pytest.mark.points(1)
 def test_bm25_rejects_empty_corpus(student, oracle):
-    """BM25 raises ValueError for an empty corpus and for a corpus with no token; top_k raises ValueError for k = -2."""
+    """BM25 raises ValueError for an empty corpus and for a corpus with no token; top_k raises ValueError for a negative k."""
     for corpus in ([], [[], []]):
         with pytest.raises(StudentError) as err:
             student.new("BM25", corpus)

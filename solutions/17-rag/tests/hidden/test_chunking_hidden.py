@@ -66,7 +66,9 @@ def test_chunk_unicode_code_points(student):
 @pytest.mark.points(1)
 @pytest.mark.limits(seconds=20)
 def test_chunk_long_text(student):
-    """A 400 000-character text with size 500, overlap 100 is chunked exactly and quickly."""
+    """A long text (hundreds of thousands of characters) with overlap is chunked exactly and quickly.
+
+    400 000 characters, size 500, overlap 100."""
     rng = random.Random(4)
     text = "".join(rng.choice("abcdefgh ") for _ in range(400_000))
     chunks = _chunk(student, text, 500, 100)
@@ -84,7 +86,7 @@ def test_chunk_rejects_overlap_equal_size_one(student):
 
 @pytest.mark.points(1)
 def test_chunk_empty_text_and_negative_overlap(student):
-    """An empty text gives [] for another size/overlap; overlap = -1 with a valid size raises ValueError."""
+    """An empty text gives [] for other sizes/overlaps; a negative overlap with a valid size raises ValueError."""
     assert _chunk(student, "", 7, 2) == []
     assert _chunk(student, "", 1, 0) == []
     for size, overlap in [(6, -1), (10, -4)]:

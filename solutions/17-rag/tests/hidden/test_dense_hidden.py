@@ -66,7 +66,9 @@ def test_dense_k_beyond_n_and_zero_query(student):
 
 @pytest.mark.points(1)
 def test_dense_rejects_bad_arguments_hidden(student):
-    """ValueError for k = 0 and k = -2, metric "l2" or "Cosine", a 1-D query, a 3-D document array and mismatched d."""
+    """ValueError for k = 0 and a negative k, an unknown metric (also a wrong case), a 1-D query, a document array of the wrong rank and mismatched d.
+
+    k = -2; metrics "l2" and "Cosine"; a 3-D document array."""
     rng = np.random.default_rng(36)
     q, x = rng.standard_normal((2, 4)), rng.standard_normal((6, 4))
     cases = [((q, x, 0), {}), ((q, x, -2), {"metric": "dot"}), ((q, x, 3), {"metric": "l2"}),

@@ -98,7 +98,9 @@ def _reference_mmr(q, x, candidates, lam, n):
 
 @pytest.mark.points(4)
 def test_mmr_random_vs_reference(student, oracle):
-    """mmr equals a brute-force greedy MMR on random vectors, random candidate subsets and lambda_ in {0.3, 0.5, 0.7, 0.9}."""
+    """mmr equals a brute-force greedy MMR on random vectors, random candidate subsets and several lambda_ values.
+
+    lambda_ in {0.3, 0.5, 0.7, 0.9}."""
     rng = np.random.default_rng(555)
     for trial in range(12):
         x = rng.standard_normal((30, 8))
@@ -138,7 +140,9 @@ def test_mmr_order_of_candidates_does_not_matter(student, oracle):
 
 @pytest.mark.points(1)
 def test_rrf_rejects_negative_fractional_k(student):
-    """k = -0.5 and k = -1e-9 raise ValueError, while k = 0.0 (a float) is accepted."""
+    """Negative fractional k (even barely below zero) raises ValueError, while k = 0.0 (a float) is accepted.
+
+    k = -0.5 and k = -1e-9."""
     for k in (-0.5, -1e-9):
         with pytest.raises(StudentError) as err:
             student.call("reciprocal_rank_fusion", [[3, 1], [1]], k=k)
@@ -162,7 +166,9 @@ def test_mmr_boundary_arguments(student, oracle):
 
 @pytest.mark.points(1)
 def test_mmr_rejects_bad_arguments_hidden(student):
-    """ValueError for lambda_ = -0.1 or 1.01, n = 0 or -3, a repeated candidate, and an id equal to N or negative."""
+    """ValueError for lambda_ just outside [0, 1], n = 0 or negative, a repeated candidate, and an id equal to N or negative.
+
+    lambda_ = -0.1 or 1.01; n = -3."""
     rng = np.random.default_rng(558)
     x = rng.standard_normal((6, 3))
     q = rng.standard_normal(3)

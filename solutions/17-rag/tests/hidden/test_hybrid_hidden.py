@@ -14,7 +14,9 @@ def test_hybrid_other_corpus(student, oracle):
 
 @pytest.mark.points(2)
 def test_chunk_then_bm25_pipeline(student, oracle):
-    """Chunk a hidden text (size 160, overlap 40), index the chunks with BM25 (k1=1.2, b=0.8): scores and top-3 match rank_bm25 on those chunks."""
+    """Chunk a hidden text with overlap, index the chunks with BM25 (other k1 and b): scores and top-k match rank_bm25 on those chunks.
+
+    size 160, overlap 40, k1=1.2, b=0.8, top-3."""
     text = "\n".join(oracle.load_docs("hidden"))
     chunks = [tuple(c) for c in student.call("chunk_text", text, 160, 40)]
     starts = list(range(0, len(text) - 160 + 120, 120))
