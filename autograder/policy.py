@@ -30,8 +30,9 @@ What it checks, per ``[[policy]]`` rule (``PolicyRule``), in the files the rule 
   the ways to reach a name without writing it -- see ``DETOUR_MODULES``,
   ``DETOUR_NAMES``, ``DETOUR_BUILTINS`` and ``DETOUR_ATTRIBUTES`` below -- and, for a
   rule with banned names, a module on the way to a banned name used as a value
-  (stored in a list or on ``self``, passed, returned), string constants that spell a
-  banned name's last component (or a dotted/``aten::`` reference to it), and class
+  (stored in a list, on ``self`` or in a class body, passed, returned), a banned
+  name's last component looked up on a computed object (``[m][0].rms_norm``),
+  string constants that spell it (or a dotted/``aten::`` reference to it), and class
   patterns (``case object(rms_norm=f)``) that look it up.
 
 Honest code stays clean: ``re.compile`` and ``model.eval()`` are attributes, not the
@@ -55,7 +56,9 @@ What it cannot see (the run-time stubs are the only line there):
 * third-party libraries not in ``banned_modules``: the rule is a blocklist.
 
 A file that does not parse has no policy verdict: the import error is reported by the
-tests themselves. Files are parsed from their UTF-8 bytes, as the import system reads
+tests themselves -- unless it declares a non-UTF-8 source encoding, which Python may
+still import (a caller that decoded with errors="replace" lost the bytes): that is a
+violation. Pass text decoded with errors="surrogateescape" to keep the exact bytes. Files are parsed from their UTF-8 bytes, as the import system reads
 them (BOM, coding cookie). The check parses with the trusted side's Python: a worker on
 a newer Python accepts syntax this one rejects, so run both on the same version.
 """
@@ -63,6 +66,7 @@ a newer Python accepts syntax this one rejects, so run both on the same version.
 from __future__ import annotations
 
 import ast
+import codecs
 import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -72,6 +76,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 _MODULE_FILE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263
 
 
 # ---------------------------------------------------------------------------
@@ -167,6 +172,11 @@ def check_policy(sources: dict[str, str], rules: Sequence[PolicyRule]) -> list[V
         for file in submission.files.values():
             if rule.covers(file.name):
                 found.update(_violations_of(submission, file, rule))
+        for name, (line, encoding) in submission.unreadable.items():
+            if rule.covers(name):
+                what = (f"declares the source encoding '{encoding}' and does not parse as read, "
+                        "so the policy cannot check it; save the file as UTF-8")
+                found.add(Violation(name, line, what, rule.reason, rule.guards))
     return sorted(found, key=lambda v: (v.file, v.line, v.what, v.reason, v.guards))
 
 
@@ -220,7 +230,8 @@ DETOUR_ATTRIBUTES = frozenset({
 # Last components that make a qualified name under a banned package "a module on the
 # way to a banned name" when it is used as a value (besides the banned names' own
 # ancestors): torch.ops.aten, torch._C._nn, torch.nn.modules.activation.F ...
-_MODULE_LIKE_LAST = frozenset({"ops", "aten", "nn", "functional", "F", "modules"})
+_MODULE_LIKE_LAST = frozenset({"nn", "functional", "F", "aten"})
+_INTERNAL_PARTS = frozenset({"ops", "modules"})  # anything under torch.ops, torch.nn.modules
 
 _MAX_ALIAS_ROUNDS = 8
 _MAX_DOTTED_PARTS = 16
@@ -291,6 +302,24 @@ def _parse(name: str, source: str) -> ast.Module | None:
         return None
 
 
+def _foreign_encoding(source: str) -> tuple[int, str] | None:
+    """(line, encoding) of a PEP 263 declaration of an encoding other than UTF-8.
+
+    Python may import such a file even though the text handed to the check (decoded
+    as UTF-8 with replacement) does not parse, so "does not parse" proves nothing."""
+    for number, line in enumerate(source.splitlines()[:2], start=1):
+        match = _CODING.match(line)
+        if match:
+            try:
+                name = codecs.lookup(match.group(1)).name
+            except LookupError:
+                return None  # Python refuses it too
+            return None if name == "utf-8" else (number, match.group(1))
+        if line.strip() and not line.lstrip().startswith("#"):
+            return None
+    return None
+
+
 def _nodes_and_parents(tree: ast.AST) -> tuple[list[ast.AST], dict[ast.AST, ast.AST]]:
     nodes, parents = [tree], {}
     for node in nodes:  # grows while it is walked: breadth first, no recursion
@@ -332,17 +361,22 @@ class _Submission:
 
     def __init__(self, sources: dict[str, str]) -> None:
         self.files: dict[str, _File] = {}
+        self.unreadable: dict[str, tuple[int, str]] = {}  # name -> (line, encoding)
         stems = {_stem(name) for name in sources}
         for name in sorted(sources):
             tree = _parse(name, sources[name])
             if tree is not None:
                 self.files[_stem(name)] = _File(name, _stem(name), tree, *_nodes_and_parents(tree))
+            elif cookie := _foreign_encoding(sources[name]):
+                self.unreadable[name] = cookie
         self.stems = frozenset(stems)
         for file in self.files.values():
             _collect_imports(file, self.stems)
             _collect_aliases(file)
         self._merge_star_imports()
         for file in self.files.values():
+            if file.star_edges:
+                _collect_aliases(file)  # re-bindings of star-imported names
             file.refs.extend(_dotted_uses(file))
         self._canonical: dict[str, frozenset[str]] = {}
         self._detours: dict[str, list[tuple[int, str]]] = {}
@@ -432,7 +466,10 @@ def _record_import(file: _File, node: ast.Import, stems: frozenset[str]) -> None
         top = alias.name.split(".")[0]
         local = alias.asname or top
         _add_alias(file.aliases, local, alias.name if alias.asname else top)
-        file.refs.append(_Ref(node.lineno, "imports", "", tuple(alias.name.split(".")), False))
+        bound = alias.name if alias.asname else top
+        file.refs.append(_Ref(node.lineno, "imports", "", tuple(bound.split(".")), _in_class(node, file)))
+        if bound != alias.name:
+            file.refs.append(_Ref(node.lineno, "imports", "", tuple(alias.name.split(".")), False))
         if top in stems:
             file.edges.append((node.lineno, top))
         else:
@@ -463,7 +500,12 @@ def _record_import_from(file: _File, node: ast.ImportFrom, stems: frozenset[str]
         if alias.name != "*":
             qualified = f"{module}.{alias.name}"
             _add_alias(file.aliases, alias.asname or alias.name, qualified)
-            file.refs.append(_Ref(node.lineno, "imports", "", tuple(qualified.split(".")), False))
+            file.refs.append(_Ref(node.lineno, "imports", "", tuple(qualified.split(".")), _in_class(node, file)))
+
+
+def _in_class(node: ast.AST, file: _File) -> bool:
+    """An import in a class body makes the module a class attribute, reached through self."""
+    return _scope_kind(node, file.parents) == "class"
 
 
 def _alias_assignments(nodes: list[ast.AST]) -> Iterator[tuple[str, ast.AST]]:
@@ -545,6 +587,7 @@ def _own_findings(submission: _Submission, file: _File, rule: PolicyRule, covere
         found += submission.detours(file)
         found += _value_escape_findings(submission, file, rule)
         found += _class_pattern_findings(file, rule)
+        found += _computed_receiver_findings(file, rule)
         if covered:
             found += _string_findings(file, rule)
     return sorted(set(found))
@@ -615,7 +658,8 @@ def _module_like(qualified: str, rule: PolicyRule) -> bool:
         return False
     if len(parts) == 1 or any(n.startswith(qualified + ".") for n in rule.banned_names):
         return True
-    return parts[-1].startswith("_") or parts[-1] in _MODULE_LIKE_LAST
+    internal = any(p.startswith("_") or p in _INTERNAL_PARTS for p in parts[1:])
+    return internal or parts[-1] in _MODULE_LIKE_LAST
 
 
 def _value_escape_findings(submission: _Submission, file: _File, rule: PolicyRule) -> Iterator[tuple[int, str]]:
@@ -626,6 +670,24 @@ def _value_escape_findings(submission: _Submission, file: _File, rule: PolicyRul
             if _module_like(qualified, rule) and not _banned_name(qualified, rule):
                 yield ref.line, (f"uses the module '{qualified}' as a value (stored, passed or returned), "
                                  "which the import policy cannot follow")
+
+
+def _computed_receiver_findings(file: _File, rule: PolicyRule) -> Iterator[tuple[int, str]]:
+    """`[m][0].rms_norm`, `(a or b).rms_norm`: a banned name looked up on an object that no
+    name holds, so the policy cannot tell what it is. A name's own attributes, calls and
+    items (`self.blocks[0].rms_norm`, `super().rms_norm`) are the student's objects."""
+    banned = _banned_last_components(rule)
+    for node in file.nodes:
+        if isinstance(node, ast.Attribute) and node.attr in banned and _dotted(node) is None:
+            if not isinstance(_receiver_root(node.value), ast.Name):
+                yield node.lineno, (f"looks up '{node.attr}' on a computed object, which the import "
+                                    f"policy cannot follow (banned: '{banned[node.attr]}')")
+
+
+def _receiver_root(node: ast.AST) -> ast.AST:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.NamedExpr)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node
 
 
 def _banned_last_components(rule: PolicyRule) -> dict[str, str]:

@@ -4,7 +4,8 @@ It grades a copy of the 90-calc scenario with `gpu = "required"` and a
 submission whose add() is right only when the worker sees exactly one CUDA
 device and can run a kernel on it; then it checks that the device went back
 to the pool (no leftover compute process). It uses the local sandbox, and the
-Docker sandbox too when the `llmkit-grader:gpu` image exists.
+Docker sandbox too when the GPU image of its numpy + torch environment exists
+(`llmkit image build --gpu --online` builds it: assignments 03-05 use it).
 
 Usage: python benchmarks/gpu_smoke.py          (exit 0 = every check passed)
 """
@@ -40,7 +41,9 @@ def main() -> int:
         print("no GPU: nothing to check here")
         return 2
     base = resolve("90-calc", root=ROOT / "tests" / "scenarios" / "kit")
-    topic = Topic(id=base.id, manifest=base.manifest.model_copy(update={"gpu": "required"}),
+    # the CUDA submission imports torch: its environment must allow it
+    environment = base.manifest.environment.model_copy(update={"packages": ("numpy", "torch")})
+    topic = Topic(id=base.id, manifest=base.manifest.model_copy(update={"gpu": "required", "environment": environment}),
                   solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
     full = (ROOT / "tests" / "scenarios" / "submissions" / "full" / "calc.py").read_text()
     work = Path(tempfile.mkdtemp())
@@ -52,7 +55,7 @@ def main() -> int:
         from autograder.sandbox.docker import connect
         from autograder.sandbox.image import check_image, image_for
 
-        check_image(connect(), image_for(gpu=True))
+        check_image(connect(), image_for(gpu=True, packages=environment.packages), environment.packages)
         sandboxes.append("docker")
     except Exception as exc:
         print(f"docker GPU path skipped: {exc}")

@@ -71,7 +71,7 @@ def container_cycle(repeat: int) -> float:
     cycles = []
     try:
         for _ in range(repeat):
-            session = WorkerSession(sandbox, WorkerSpec(submission_dir=sub, modules=("calc",)))
+            session = WorkerSession(sandbox, WorkerSpec(submission_dir=sub, modules=("calc",), packages=("numpy",)))
             start = time.perf_counter()
             session.worker = session._start()
             session.close()
@@ -86,7 +86,7 @@ def _docker_ready() -> bool:
         from autograder.sandbox.docker import connect
         from autograder.sandbox.image import check_image, image_for
 
-        check_image(connect(), image_for(False))
+        check_image(connect(), image_for(False, ("numpy",)))
         return True
     except Exception:
         return False

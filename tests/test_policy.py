@@ -230,9 +230,10 @@ def test_alias_defined_in_a_helper_is_resolved_in_the_covered_file():
     for covered in ("from helpers import F\ny = F.scaled_dot_product_attention(q, k, v)\n",
                     "import helpers\ny = helpers.F.scaled_dot_product_attention(q, k, v)\n",
                     "import helpers\ny = helpers.torch.nn.functional.scaled_dot_product_attention(q, k, v)\n",
-                    "from helpers import *\ny = F.scaled_dot_product_attention(q, k, v)\n"):
+                    "from helpers import *\ny = F.scaled_dot_product_attention(q, k, v)\n",
+                    "from helpers import *\nG = F\ny = G.scaled_dot_product_attention(q, k, v)\n"):
         found = check_policy({"transformer.py": covered, "helpers.py": helpers}, [SDPA_RULE])
-        assert any(v.line == 2 and SDPA in v.what for v in found), covered
+        assert any(v.line == covered.count("\n") and SDPA in v.what for v in found), covered
 
 
 def test_detour_in_an_imported_helper_counts():
@@ -377,10 +378,24 @@ def test_rebinding_tricks_do_not_hide_a_detour_builtin(source):
     "import torch\nm, = (torch._C._nn,)",
     "import torch\nfor m in (torch.ops.aten,):\n    pass",
     "import torch\nmatch torch.nn.functional:\n    case object(scaled_dot_product_attention=f):\n        pass",
+    "class A:\n    from torch.nn import functional as F\n    def f(self, q, k, v):\n"
+    "        return self.F.scaled_dot_product_attention(q, k, v)",
+    "class A:\n    import torch.nn.functional as F",
+    "import torch\nm = [torch.nn.modules.activation][0]\ny = m.F.scaled_dot_product_attention(q, k, v)",
 ])
 def test_banned_module_passed_around_as_a_value(source):
     found = _check(source)
     assert any("as a value" in v.what or "class pattern" in v.what for v in found), source
+
+
+@pytest.mark.parametrize("source", [
+    "y = [m][0].scaled_dot_product_attention(q, k, v)",
+    "y = (a or b).scaled_dot_product_attention(q, k, v)",
+    "y = (lambda: m)().scaled_dot_product_attention(q, k, v)",
+    "y = {'m': m}['m'].scaled_dot_product_attention",
+])
+def test_banned_name_looked_up_on_a_computed_object(source):
+    assert any("computed object" in v.what for v in _check(source)), source
 
 
 @pytest.mark.parametrize("source", [
@@ -861,6 +876,10 @@ def test_honest_code_is_never_flagged(sources, rules):
     "import torch\nclass M(torch.nn.Module):\n    def rms_norm(self, x):\n        return x\n    def forward(self, x):\n        return self.rms_norm(x)",
     "import torch\nraise ValueError('scaled_dot_product_attention: q and k must share their last dim')",
     "import torch\nact = {'relu': torch.relu, 'tanh': torch.tanh}\nF = torch.nn.functional\ny = F.silu(torch.ones(2))",
+    "import torch\nlayers = {'lin': torch.nn.Linear, 'emb': torch.nn.Embedding}\ndt = [torch.float32, torch.float64]",
+    "import torch\nclass B(torch.nn.Module):\n    def rms_norm(self, x):\n        return x\n"
+    "class C(B):\n    def rms_norm(self, x):\n        return super().rms_norm(x) + self.blocks[0].rms_norm(x)",
+    "class A:\n    import math\n    from collections import OrderedDict",
 ])
 def test_honest_snippets_are_not_flagged(source):
     found = _check(source, TRANSFORMER_RULE)
@@ -883,6 +902,22 @@ def test_unparseable_file_gives_nothing():
 def test_file_is_read_as_the_import_system_reads_it(source):
     found = check_policy({"transformer.py": source}, [SDPA_RULE])
     assert any(SDPA in v.what for v in found), source
+
+
+@pytest.mark.parametrize("errors, words", [
+    ("surrogateescape", "imports 'torch'"),  # exact bytes: read as Python reads them
+    ("replace", "declares the source encoding 'latin-1'"),  # bytes lost: fail closed
+])
+def test_foreign_source_encoding(errors, words):
+    raw = b"# -*- coding: latin-1 -*-\ncaf\xe9 = 1\nimport torch\n"
+    compile(raw, "autograd.py", "exec")  # Python imports it
+    found = check_policy({"autograd.py": raw.decode("utf-8", errors=errors)}, [STDLIB_ONLY_RULE])
+    assert len(found) == 1 and words in found[0].what
+
+
+def test_unparseable_utf8_file_with_a_cookie_gives_nothing():
+    assert check_policy({"autograd.py": "# coding: utf-8\ndef f(:\n"}, [STDLIB_ONLY_RULE]) == []
+    assert check_policy({"autograd.py": "# coding: no-such-codec\nimport torch\n"}, [STDLIB_ONLY_RULE]) == []
 
 
 def test_unicode_lookalike_identifiers_are_the_same_names():

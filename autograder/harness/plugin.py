@@ -179,7 +179,7 @@ def _violations(settings: Settings, folder: Path, manifest: Manifest) -> list:
             for name in manifest.submission.files:
                 path = submission / name
                 if path.is_file():
-                    sources[name] = path.read_bytes().decode("utf-8", errors="replace")
+                    sources[name] = path.read_bytes().decode("utf-8", errors="surrogateescape")
             found = check_policy(sources, manifest.policy)
         settings.violations[folder] = found
         if found:
@@ -212,6 +212,7 @@ def _session(settings: Settings, folder: Path, manifest: Manifest):
                 limits=Limits(memory_mb=manifest.limits.memory_mb),
                 gpu_device=settings.gpu,
                 packages=manifest.environment.packages,
+                banned=tuple(sorted({name for rule in manifest.policy for name in rule.banned_names})),
             )
             sandbox = get_sandbox(settings.sandbox, gpu=settings.gpu is not None, scratch_root=settings.scratch)
             settings.sessions[folder] = WorkerSession(sandbox, spec, import_seconds=manifest.limits.import_seconds)

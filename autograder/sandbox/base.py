@@ -61,6 +61,8 @@ class WorkerSpec:
     # What the student's code may import besides the standard library (distribution names, the
     # manifest's [environment] packages). None: everything the kit has (in-process runs, benchmarks).
     packages: tuple[str, ...] | None = None
+    # qualified names the assignment's [[policy]] bans: stubbed in the worker before the student's code loads
+    banned: tuple[str, ...] = ()
 
 
 class OutputCapture:

@@ -215,7 +215,8 @@ class DockerSandbox(Sandbox):
             raise SandboxError(f"cannot prepare the submission for the container: {exc}") from None
         command = [WORKER_PYTHON, "-I", "-u", "-m", "autograder.worker", "--stdio", "--dir", SUBMISSION_MOUNT,
                    "--modules", ",".join(spec.modules), "--max-bytes", str(spec.max_message_bytes),
-                   *(("--allowed", ",".join(spec.packages)) if spec.packages is not None else ())]
+                   *(("--allowed", ",".join(spec.packages)) if spec.packages is not None else ()),
+                   *(("--banned", ",".join(spec.banned)) if spec.banned else ())]
         kwargs = hardening(spec, cpus=self.cpus)
         if spec.gpu_device is not None:
             kwargs["device_requests"] = _gpu_request(spec.gpu_device)

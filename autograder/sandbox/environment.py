@@ -43,7 +43,8 @@ BOOTSTRAP = "llmkit_worker.py"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _VIEW_FORMAT = "1"
 _NAMESPACE_DEPTH = 4  # how deep namespace packages (no __init__.py, shared by distributions) are split
-_KIT_MODULE = re.compile(r"\bautograder\.([A-Za-z_][A-Za-z0-9_]*)")
+_KIT_MODULE = re.compile(r"^\s*(?:(?:from|import)\s+autograder\.|from\s+autograder\s+import\s+\(?\s*)([A-Za-z_]\w*)",
+                         re.MULTILINE)
 
 _BOOTSTRAP_SOURCE = '''"""Start the llmkit worker from this environment view: python -I -S {name} <worker arguments>.
 
@@ -149,7 +150,7 @@ def requirement_closure(packages) -> list[str]:
 
 def worker_files() -> dict[str, Path]:
     """Relative path in the view -> source file: autograder/worker/*.py and the single-file kit
-    modules they import (channel, protocol, ...), found by following `autograder.<name>` references."""
+    modules they import (channel, protocol, ...), found by following `from/import autograder.<name>` lines."""
     files = {f"autograder/worker/{p.name}": p for p in sorted((PACKAGE_DIR / "worker").glob("*.py"))}
     todo = list(files.values())
     while todo:

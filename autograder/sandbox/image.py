@@ -52,9 +52,12 @@ CLOSURE_LABEL = "llmkit.closure"  # what was installed for it: name==version ...
 
 
 def _in_image_files() -> list[Path]:
-    files = [PACKAGE_DIR / "protocol.py", PACKAGE_DIR / "channel.py", KIT_DIR / "constraints.txt",
-             DOCKER_DIR / "Dockerfile", DOCKER_DIR / "Dockerfile.gpu"]
-    files += sorted((PACKAGE_DIR / "worker").glob("*.py"))
+    """The worker's code (autograder/worker/*.py and the kit modules it imports: protocol, channel,
+    ...), constraints.txt and the Dockerfiles."""
+    from autograder.sandbox.environment import worker_files
+
+    files = [KIT_DIR / "constraints.txt", DOCKER_DIR / "Dockerfile", DOCKER_DIR / "Dockerfile.gpu"]
+    files += [path for _, path in sorted(worker_files().items())]
     return files
 
 
@@ -102,10 +105,10 @@ def check_image(client, name: str, packages=None) -> str:
     except docker.errors.ImageNotFound:
         how = ("`llmkit image build --offline --unrestricted`" if unrestricted else
                "`llmkit image build --offline`, which builds the image of every assignment's environment")
-        older = _older_images(client, packages)
+        older = _older_images(client, name, packages)
         if older:
             raise SandboxError(
-                f"the grading image of this environment is stale: {', '.join(older)}{what} was built from another "
+                f"the grading image of this environment is stale: {', '.join(older[:3])}{what} was built from another "
                 f"version of the kit's worker, and {name} does not exist yet; rebuild with {how}"
             ) from None
         raise SandboxError(
@@ -123,17 +126,19 @@ def check_image(client, name: str, packages=None) -> str:
     return image.id
 
 
-def _older_images(client, packages) -> list[str]:
-    """Tags of images built for the environment `packages` by other versions of the worker."""
-    if packages is None:
+def _older_images(client, name: str, packages) -> list[str]:
+    """Tags of images built for the environment `packages` (CPU or GPU like `name`) by other
+    versions of the worker."""
+    if packages is None or not name.startswith(f"{WORKER_REPO}:"):
         return []
     wanted = " ".join(environment_key(packages))
+    kind = name.split(":", 1)[1].split("-", 1)[0] + "-"
     try:
         images = client.images.list(name=WORKER_REPO)
     except Exception:
         return []
     return sorted(tag for image in images if (image.labels or {}).get(ENV_LABEL) == wanted
-                  for tag in image.tags)
+                  for tag in image.tags if tag.startswith(f"{WORKER_REPO}:{kind}"))
 
 
 def runtime_requirements() -> list[str]:

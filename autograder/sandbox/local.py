@@ -195,6 +195,7 @@ class LocalSandbox(Sandbox):
             "--dir", str(sub), "--modules", ",".join(spec.modules),
             "--max-bytes", str(spec.max_message_bytes),
             *(("--allowed", ",".join(spec.packages)) if spec.packages is not None else ()),
+            *(("--banned", ",".join(spec.banned)) if spec.banned else ()),
         ]
         try:
             proc = subprocess.Popen(

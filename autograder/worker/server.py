@@ -258,6 +258,49 @@ def _flush_prints() -> None:
             pass
 
 
+class PolicyError(RuntimeError):
+    """A banned callable was called (the assignment's import policy)."""
+
+
+def stub_banned_names(names: list[str]) -> list[str]:
+    """Replace each banned callable (e.g. torch.nn.functional.scaled_dot_product_attention) by a stub
+    that raises PolicyError, before the student's modules load; returns the names replaced.
+
+    A deterrent with a clear message, not the boundary: the static check on the trusted side
+    decides the verdict. Modules and names whose package is not installed are left alone."""
+    replaced = []
+    for name in names:
+        parts = name.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            try:
+                owner: Any = importlib.import_module(".".join(parts[:cut]))
+            except Exception:  # not installed (e.g. outside this environment), or no such module
+                continue
+            try:
+                for attr in parts[cut:-1]:
+                    owner = getattr(owner, attr)
+                target = getattr(owner, parts[-1])
+            except AttributeError:
+                break
+            if isinstance(target, ModuleType) or not callable(target):
+                break
+            try:
+                setattr(owner, parts[-1], _policy_stub(name))
+                replaced.append(name)
+            except (AttributeError, TypeError):
+                pass
+            break
+    return replaced
+
+
+def _policy_stub(name: str) -> Callable[..., Any]:
+    def banned(*args: Any, **kwargs: Any) -> Any:
+        raise PolicyError(f"{name} is not allowed in this assignment (see 'Allowed imports' in the handout)")
+
+    banned.__name__ = banned.__qualname__ = name.rsplit(".", 1)[-1]
+    return banned
+
+
 class _ImportFailed(Exception):
     pass
 
@@ -320,6 +363,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", required=True, help="folder holding the submitted files")
     parser.add_argument("--modules", default="", help="comma-separated module names to import")
     parser.add_argument("--max-bytes", type=int, default=64 * 1024 * 1024)
+    parser.add_argument("--banned", default="",
+                        help="comma-separated qualified names the assignment's policy bans; replaced by stubs")
     parser.add_argument("--allowed", default=None,
                         help="comma-separated distributions the student's code may import besides the standard "
                              "library (the manifest's [environment] packages); absent: no restriction")
@@ -339,5 +384,6 @@ def main(argv: list[str] | None = None) -> None:
     channel = Channel(read_fd, write_fd, opts.max_bytes)
     worker = Worker(channel, opts.dir, [m for m in opts.modules.split(",") if m])
     os.chdir(worker.submission_dir)
+    stub_banned_names([n for n in opts.banned.split(",") if n])
     worker.load_modules(None if opts.allowed is None else tuple(a for a in opts.allowed.split(",") if a))
     worker.serve()

@@ -232,6 +232,65 @@ def test_describe_lists_the_environment():
 
 # -- the Docker backend ----------------------------------------------------------------------------
 
+def test_one_image_tag_per_environment(monkeypatch):
+    from autograder.sandbox.image import assignment_environments, image_for
+
+    monkeypatch.delenv("LLMKIT_IMAGE", raising=False)
+    monkeypatch.delenv("LLMKIT_GPU_IMAGE", raising=False)
+    tags = {image_for(False, p) for p in ((), ("numpy",), ("numpy", "torch"))}
+    assert len(tags) == 3 and all(t.startswith("llmkit-worker:cpu-") for t in tags)
+    assert image_for(False, ("torch", "NumPy")) == image_for(False, ("numpy", "torch"))
+    assert image_for(True, ("numpy",)).startswith("llmkit-worker:gpu-")
+    assert image_for(False) == "llmkit-grader:cpu"  # no environment: the unrestricted image
+    monkeypatch.setenv("LLMKIT_IMAGE", "mine:latest")
+    assert image_for(False, ("numpy",)) == image_for(False) == "mine:latest"
+    environments = assignment_environments([REPO, REPO / "tests" / "scenarios" / "kit"])
+    assert environments[()] == ["01-tokenization"]
+    assert "90-calc" in environments[("numpy",)] and "02-embeddings" in environments[("numpy",)]
+    assert "05-transformer" in environments[("numpy", "torch")]
+
+
+def test_docker_sandbox_checks_each_image_once_and_not_in_its_constructor(monkeypatch):
+    import docker.errors
+
+    from autograder.sandbox import image as image_module
+    from autograder.sandbox.docker import DockerSandbox
+
+    looked_up = []
+
+    class _Image:
+        id = "sha256:feed"
+        labels = {image_module.HASH_LABEL: image_module.worker_hash()}
+
+    class _Images:
+        def get(self, name):
+            looked_up.append(name)
+            if "missing" in name:
+                raise docker.errors.ImageNotFound(name)
+            return _Image()
+
+        def list(self, name=None):
+            return []
+
+    class _Containers:
+        def list(self, all=False, filters=None, ignore_removed=False):
+            return []
+
+    class _Client:
+        images = _Images()
+        containers = _Containers()
+
+    monkeypatch.delenv("LLMKIT_IMAGE", raising=False)
+    sandbox = DockerSandbox(client=_Client())
+    assert looked_up == []
+    assert sandbox.image_id(("numpy",)) == sandbox.image_id(("numpy",)) == "sha256:feed"
+    assert sandbox.image_id(()) == "sha256:feed"
+    assert looked_up == [image_module.image_for(False, ("numpy",)), image_module.image_for(False, ())]
+    monkeypatch.setenv("LLMKIT_IMAGE", "llmkit-worker:cpu-missing")
+    with pytest.raises(SandboxError, match="does not exist.*llmkit image build --offline"):
+        sandbox.image_id(("numpy",))
+
+
 def _image_or_skip(client, packages) -> str:
     from autograder.sandbox.image import check_image, image_for
 

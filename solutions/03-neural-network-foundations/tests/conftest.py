@@ -20,7 +20,6 @@ node to call backward() on.
 
 from __future__ import annotations
 
-import ast
 import math
 import random
 from types import SimpleNamespace
@@ -246,7 +245,13 @@ def graph_mismatches(got: list[float], expected: list[float], rtol: float = 1e-9
 
 
 def call_packed_probe(module, name, args, kwargs):
-    """Runs IN THE WORKER: module.name(*args, **kwargs) with 0-dim tensors wrapped."""
+    """Runs IN THE WORKER: module.name(*args, **kwargs) with 0-dim tensors wrapped.
+
+    mlp.py's backward pass is written by hand, so its functions run under
+    torch.inference_mode(): autograd records nothing there (`.backward()` and
+    torch.autograd.grad fail). The manifest's [[policy]] bans the ways out of it in mlp.py.
+    """
+    import contextlib
     import importlib
 
     import torch
@@ -262,7 +267,8 @@ def call_packed_probe(module, name, args, kwargs):
             return {k: pack(x) for k, x in v.items()}
         return v
 
-    return pack(fn(*args, **kwargs))
+    with torch.inference_mode() if module == "mlp" else contextlib.nullcontext():
+        return pack(fn(*args, **kwargs))
 
 
 def _unpack(v):
@@ -406,38 +412,6 @@ def torch_mixed_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tenso
 
 
 # -----------------------------------------------------------------------------
-# source checks
-
-
-def banned_uses(source: str, modules: set[str], attributes: set[str]) -> list[str]:
-    """Imports of `modules` (any dotted part) and uses of `attributes` (x.attr or `from m import attr`)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        return [f"the file does not parse: {exc}"]
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if set(alias.name.split(".")) & modules:
-                    found.append(f"line {node.lineno}: import {alias.name}")
-        elif isinstance(node, ast.ImportFrom):
-            parts = set((node.module or "").split("."))
-            if parts & modules:
-                found.append(f"line {node.lineno}: from {node.module} import ...")
-            for alias in node.names:
-                if alias.name in attributes or alias.name in modules:
-                    found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
-        elif isinstance(node, ast.Attribute) and node.attr in attributes:
-            found.append(f"line {node.lineno}: .{node.attr}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-            "getattr", "__import__", "eval", "exec", "compile"
-        ):
-            found.append(f"line {node.lineno}: {node.func.id}(...)")
-    return found
-
-
-# -----------------------------------------------------------------------------
 # the fixture that hands the helpers to the tests
 
 
@@ -461,5 +435,4 @@ def oracle() -> SimpleNamespace:
         torch_clip=torch_clip,
         gradscaler_run=gradscaler_run,
         torch_mixed_loss=torch_mixed_loss,
-        banned_uses=banned_uses,
     )

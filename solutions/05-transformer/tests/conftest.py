@@ -13,7 +13,6 @@ Seeds are set inside each test; nothing is downloaded. Tests run with
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -147,42 +146,6 @@ def random_ids(batch: int, length: int, vocab: int, seed: int) -> torch.Tensor:
 
 
 # -----------------------------------------------------------------------------
-# source checks
-
-# attribute / imported names that would do the assignment's work for the student
-BANNED_NAMES = {
-    "scaled_dot_product_attention",
-    "multi_head_attention_forward",
-    "MultiheadAttention",
-    "rms_norm",
-    "RMSNorm",
-}
-BANNED_MODULES = {"transformers", "flash_attn", "xformers"}
-
-
-def banned_uses(source: str) -> list[str]:
-    """Uses of torch's attention/RMSNorm as attributes (F.scaled_dot_product_attention) or imports.
-
-    Defining your own function with one of these names is fine; reaching torch's is not.
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        return [f"the file does not parse: {exc}"]
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in BANNED_NAMES:
-            found.append(f"line {node.lineno}: .{node.attr}")
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name in BANNED_NAMES:
-                    found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "__import__", "eval", "exec"):
-            found.append(f"line {node.lineno}: {node.func.id}(...)")
-    return found
-
-
-# -----------------------------------------------------------------------------
 # the fixture that hands the helpers to the tests
 
 
@@ -198,6 +161,4 @@ def oracle() -> SimpleNamespace:
         make_llama=make_llama,
         hf_logits=hf_logits,
         random_ids=random_ids,
-        banned_uses=banned_uses,
-        BANNED_MODULES=BANNED_MODULES,
     )

@@ -22,7 +22,7 @@ def test_sdpa_matches_torch_3d(student, oracle):
 def test_sdpa_matches_torch_4d_with_masks(student, oracle):
     """4D inputs with a broadcast (T, T) causal mask and a full-shape random bool mask (True = attend) match torch's SDPA."""
     q, k, v = oracle.randn(2, 4, 6, 8, seed=4), oracle.randn(2, 4, 6, 8, seed=5), oracle.randn(2, 4, 6, 8, seed=6)
-    causal = oracle.causal_keep_mask(6, 6)
+    causal = torch.tensor(oracle.expected("causal_keep_6x6"))  # (6, 6) bool, True = attend
     out = student.call("scaled_dot_product_attention", q, k, v, causal)
     assert_close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=causal), atol=1e-6, rtol=1e-5)
 
@@ -42,7 +42,7 @@ def test_sdpa_shift_invariance_and_large_scores(student, oracle):
     k9 = torch.cat([k, torch.ones(2, 7, 1, dtype=f64)], dim=-1)
     q_plain = torch.cat([q, torch.zeros(2, 5, 1, dtype=f64)], dim=-1)
     q_shift = torch.cat([q, torch.full((2, 5, 1), 3000.0, dtype=f64)], dim=-1)
-    mask = oracle.causal_keep_mask(5, 7)
+    mask = torch.tensor(oracle.expected("causal_keep_5x7"))  # (5, 7) causal keep-mask, True = attend
     plain = student.call("scaled_dot_product_attention", q_plain, k9, v, mask)
     shifted = student.call("scaled_dot_product_attention", q_shift, k9, v, mask)
     assert torch.isfinite(shifted).all(), "output has inf/nan for large scores: subtract the row max before exp"
@@ -83,7 +83,7 @@ def test_gqa_matches_hf_llama_attention(student, oracle):
     x = oracle.randn(2, T, D, seed=21, dtype=torch.float64)
     positions = torch.arange(T)
     out, _ = student.call("grouped_query_attention", x, wq, wk, wv, wo, H, H_kv, positions, 10000.0)
-    expected = oracle.hf_attention(x, wq, wk, wv, wo, H, H_kv, positions, 10000.0)
+    expected = torch.tensor(oracle.expected("gqa_h4_kv2"), dtype=torch.float64)  # HF LlamaAttention's output
     assert_close(out, expected, atol=1e-6, rtol=1e-5)
 
 
@@ -96,7 +96,7 @@ def test_mha_and_mqa_match_hf_llama_attention(student, oracle):
     for H_kv in (4, 1):
         wq, wk, wv, wo = oracle.attention_weights(D, H, H_kv, hd, seed=23 + H_kv)
         out, _ = student.call("grouped_query_attention", x, wq, wk, wv, wo, H, H_kv, positions, 10000.0)
-        expected = oracle.hf_attention(x, wq, wk, wv, wo, H, H_kv, positions, 10000.0)
+        expected = torch.tensor(oracle.expected("mha_mqa_h4")[str(H_kv)], dtype=torch.float64)  # HF's output
         assert_close(out, expected, atol=1e-6, rtol=1e-5, msg=lambda m: f"n_kv_heads={H_kv}: {m}")
 
 
@@ -129,11 +129,7 @@ def test_gqa_kv_cache_prefill_then_decode(student, oracle):
 
 @pytest.mark.points(1)
 def test_attention_is_written_from_scratch(student, oracle):
-    """scaled_dot_product_attention works, and transformer.py neither imports transformers/flash-attn/xformers nor reaches torch's SDPA, MultiheadAttention or rms_norm."""
+    """scaled_dot_product_attention works, and transformer.py keeps the import policy: no transformers/flash-attn/xformers, none of torch's SDPA, MultiheadAttention or rms_norm, no dynamic detours (the manifest's [[policy]] rules, checked before grading, zero this test on a violation)."""
     q, k, v = oracle.randn(2, 3, 4, seed=17), oracle.randn(2, 3, 4, seed=18), oracle.randn(2, 3, 4, seed=19)
     out = student.call("scaled_dot_product_attention", q, k, v)
     assert_close(out, F.scaled_dot_product_attention(q, k, v), atol=1e-6, rtol=1e-5)
-    imported = student.imports("transformer")
-    assert not (imported & oracle.BANNED_MODULES), f"banned imports: {sorted(imported & oracle.BANNED_MODULES)}"
-    found = oracle.banned_uses(student.source("transformer"))
-    assert not found, "write these yourself instead of calling torch's: " + "; ".join(found)

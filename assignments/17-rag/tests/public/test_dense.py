@@ -16,9 +16,8 @@ def _random_inputs(seed, n_queries, n_docs, dim):
 @pytest.mark.points(2)
 def test_dense_cosine_matches_faiss(student, oracle):
     """metric="cosine": ids equal faiss.IndexFlatIP on L2-normalized vectors, scores within 1e-5, shapes (Q, k), dtypes float64/int64."""
-    oracle.require_from_scratch(student)
     q, x = _random_inputs(17, 4, 60, 16)
-    oracle.assert_rows_separated(oracle.cosine_matrix(q, x), 5, gap=1e-5)
+    oracle.assert_rows_separated(oracle.faiss_search(q, x, 6, "cosine")[0], 5, gap=1e-5)  # the 6 best cosines
     scores, ids = student.call("dense_top_k", q, x, 5, metric="cosine")
     ref_scores, ref_ids = oracle.faiss_search(q, x, 5, "cosine")
     assert isinstance(ids, np.ndarray) and isinstance(scores, np.ndarray)

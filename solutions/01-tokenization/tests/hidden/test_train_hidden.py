@@ -69,7 +69,6 @@ def test_train_matches_hf_hidden_corpus(student, kit):
     those of HF tokenizers' BpeTrainer and the vocabulary follows the layout.
 
     38 KB."""
-    kit.require_from_scratch(student)
     text = kit.read_fixture("synthetic.txt", hidden=True)
     vocab_size = 256 + HIDDEN_SYNTHETIC_TIE_FREE
     expected = kit.hf_train_merges(text, vocab_size, [])
@@ -85,7 +84,6 @@ def test_train_matches_hf_with_two_special_tokens(student, kit):
     the ids right after the bytes, in order, and the merges equal HF's on the text between them.
 
     Ids 256 and 257."""
-    kit.require_from_scratch(student)
     specials = ["<|sep|>", "<|endoftext|>"]
     text = _insert_specials(kit.read_fixture("synthetic.txt", hidden=True), specials, every=4)
     vocab_size = 256 + 2 + HIDDEN_SYNTHETIC_TIE_FREE

@@ -30,7 +30,6 @@ EDGE_CASES = {
 def test_encode_matches_tiktoken(student, kit, trained, name):
     """encode() of an edge-case string (empty, emoji, CJK, \\r\\n, runs of spaces, digits,
     contractions, a special token) equals tiktoken's ids, and decode() gives the string back."""
-    kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *trained)
     text = EDGE_CASES[name]
     vocab, _, specials = trained
@@ -43,7 +42,6 @@ def test_encode_matches_tiktoken(student, kit, trained, name):
 @pytest.mark.points(2)
 def test_encode_corpus_matches_tiktoken(student, kit, trained):
     """encode() of the whole training corpus (4 KB) equals tiktoken's ids and decodes back."""
-    kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *trained)
     text = kit.read_fixture("corpus.txt")
     vocab, _, specials = trained
@@ -68,7 +66,6 @@ def test_roundtrip_hypothesis(student, trained):
 @pytest.mark.points(3)
 def test_encode_matches_tiktoken_hypothesis(student, kit, trained):
     """encode(s) equals tiktoken's ids for arbitrary Unicode strings (hypothesis, 120 fixed examples)."""
-    kit.require_from_scratch(student)
     tok = student.new("Tokenizer", *trained)
     vocab, _, specials = trained
     enc = kit.tiktoken_encoding(vocab, specials)
@@ -101,7 +98,6 @@ def test_decode_replaces_invalid_utf8(student, kit, trained):
 def test_overlapping_special_tokens_longest_match(student, kit, trained):
     """With special tokens "<|eot|>" and "<|eot|><|eot|>" (shorter one listed first), the longest
     match wins; ids agree with HF tokenizers (which matches added tokens leftmost-longest)."""
-    kit.require_from_scratch(student)
     vocab, merges, _ = trained
     specials = ["<|eot|>", "<|eot|><|eot|>"]
     full_vocab = dict(vocab)
@@ -156,8 +152,8 @@ def test_encode_iterable_is_lazy(student, trained):
 
 
 @pytest.mark.points(1)
-def test_no_oracle_imports(student, kit):
-    """bpe.py does not import tiktoken, tokenizers, transformers, sentencepiece or minbpe
-    (checked once train_bpe runs: a stub earns nothing here)."""
+def test_no_oracle_imports(student):
+    """train_bpe runs (a stub earns nothing here), and bpe.py keeps the import policy: no tiktoken,
+    tokenizers, transformers, sentencepiece or minbpe, no dynamic detours (the manifest's
+    [[policy]] rule, checked before grading, zeroes this test on a violation)."""
     assert student.call("train_bpe", "ab", 257, [])[1] == [(b"a", b"b")]
-    kit.require_from_scratch(student)

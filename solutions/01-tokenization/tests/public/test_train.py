@@ -60,7 +60,6 @@ def test_vocab_layout(student, kit):
 def test_train_matches_hf_trainer(student, kit):
     """On a tie-free synthetic corpus (26 KB), the merges equal those of HF tokenizers' BpeTrainer
     (byte-level, same pre-tokenization), and the vocabulary follows the layout."""
-    kit.require_from_scratch(student)
     text = kit.read_fixture("synthetic.txt")
     vocab_size = 256 + SYNTHETIC_TIE_FREE
     expected = kit.hf_train_merges(text, vocab_size, [])
@@ -74,7 +73,6 @@ def test_train_matches_hf_trainer(student, kit):
 def test_special_tokens_split_text_and_never_merge(student, kit):
     """Special tokens split the training text and never take part in merges: with ~1,400
     "<|endoftext|>" in the corpus, the merges still equal HF's on the text between them."""
-    kit.require_from_scratch(student)
     specials = ["<|endoftext|>"]
     text = _insert_specials(kit.read_fixture("synthetic.txt"), specials, every=3)
     vocab_size = 256 + 1 + SYNTHETIC_TIE_FREE

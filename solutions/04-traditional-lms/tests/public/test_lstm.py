@@ -6,8 +6,6 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-BANNED = {"LSTM", "LSTMCell", "lstm", "lstm_cell", "_VF", "RNNBase"}
-
 
 @pytest.mark.points(3)
 def test_lstm_cell_matches_torch(student, oracle):
@@ -61,9 +59,7 @@ def test_lstm_two_layers_zero_state(student, oracle):
 
 @pytest.mark.points(1)
 def test_lstm_is_written_from_scratch(student, oracle):
-    """lstm.py does not use torch's LSTM modules or kernels (nn.LSTM, nn.LSTMCell, torch.lstm, _VF), and its lstm runs."""
-    found = oracle.banned_uses(student.source("lstm"), BANNED)
-    assert not found, "lstm.py uses torch's LSTM: " + "; ".join(found)
+    """lstm runs, and lstm.py keeps the import policy: none of torch's LSTM modules or kernels (nn.LSTM, nn.LSTMCell, torch.lstm, _VF), no dynamic detours (the manifest's [[policy]] rule, checked before grading, zeroes this test on a violation)."""
     module, weights = oracle.make_lstm(2, 2, num_layers=1, seed=40)
     x = oracle.randn(1, 3, 2, seed=41)
     out, _ = student.call("lstm:lstm", x, weights, 1)

@@ -129,11 +129,7 @@ def test_gqa_kv_cache_prefill_then_decode(student, oracle):
 
 @pytest.mark.points(1)
 def test_attention_is_written_from_scratch(student, oracle):
-    """scaled_dot_product_attention works, and transformer.py neither imports transformers/flash-attn/xformers nor reaches torch's SDPA, MultiheadAttention or rms_norm."""
+    """scaled_dot_product_attention works, and transformer.py keeps the import policy: no transformers/flash-attn/xformers, none of torch's SDPA, MultiheadAttention or rms_norm, no dynamic detours (the manifest's [[policy]] rules, checked before grading, zero this test on a violation)."""
     q, k, v = oracle.randn(2, 3, 4, seed=17), oracle.randn(2, 3, 4, seed=18), oracle.randn(2, 3, 4, seed=19)
     out = student.call("scaled_dot_product_attention", q, k, v)
     assert_close(out, F.scaled_dot_product_attention(q, k, v), atol=1e-6, rtol=1e-5)
-    imported = student.imports("transformer")
-    assert not (imported & oracle.BANNED_MODULES), f"banned imports: {sorted(imported & oracle.BANNED_MODULES)}"
-    found = oracle.banned_uses(student.source("transformer"))
-    assert not found, "write these yourself instead of calling torch's: " + "; ".join(found)
