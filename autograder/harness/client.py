@@ -293,6 +293,8 @@ class WorkerSession:
                 "NotData", f"{message}. Return plain data (convert objects to lists, dicts, arrays or tensors).",
                 "not_data", what=what,
             )
+        if kind == "argument":  # the worker could not decode what the test sent: the test's problem
+            raise TypeError(f"the worker could not decode the arguments of {what}: {message}")
         if kind == "too_large":
             raise StudentError("NotData", message, "not_data", what=what)
         raise StudentError("ProtocolError", f"unexpected error kind {kind!r}", "protocol", what=what)

@@ -103,7 +103,7 @@ def _student_traceback(exc: BaseException, submission_dir: str) -> str:
     """The traceback limited to frames in the student's own files (not the kit's)."""
     frames = [
         f for f in traceback.extract_tb(exc.__traceback__)
-        if os.path.abspath(f.filename).startswith(submission_dir + os.sep)
+        if not f.filename.startswith("<") and os.path.abspath(f.filename).startswith(submission_dir + os.sep)
     ]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
     text = "".join(lines)
@@ -235,6 +235,9 @@ class Worker:
                 request = self.channel.recv()
             except ChannelClosed:
                 return
+            except ProtocolError as exc:  # the frame was read whole; its content is not for this worker
+                self.channel.send(_error("argument", str(exc)))
+                continue
             response = self.handle(request) if type(request) is dict else _error("protocol", "request is not a dict")
             _flush_prints()
             try:

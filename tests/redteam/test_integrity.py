@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -168,11 +169,13 @@ def test_session_timeout_leaves_nothing(docker_ready, stream_topic, tmp_path, mo
     slow = STREAM
     for doc in ('"""The sum of `xs`."""', '"""Arithmetic mean of a non-empty list."""', '"""`text` upper-cased."""'):
         slow = slow.replace(doc, doc + "\n    __import__('time').sleep(3.5)")
-    before = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("llmkit-grade-*"))
+    private_tmp = tmp_path / "tmp"  # this grading's own temp dir: other gradings on the machine don't count
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     result = _grade(stream_topic, slow, tmp_path, "slow", "stream")
     assert "ran past" in json.dumps(result.to_json())
     assert _labelled(docker_ready) == []
-    assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("llmkit-grade-*")) - before == set()
+    assert list(private_tmp.iterdir()) == [], "the grading left its work folder or scratch copy behind"
 
 
 def test_sigkilled_session_is_swept_next_start(docker_ready, stream_topic, tmp_path):
@@ -182,9 +185,10 @@ def test_sigkilled_session_is_swept_next_start(docker_ready, stream_topic, tmp_p
     submission.mkdir()
     (submission / "stream.py").write_text("import time\ntime.sleep(3600)\n" + STREAM)
     scratch = tmp_path / "scratch"
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     proc = subprocess.Popen(_session_cmd(stream_topic, submission, tmp_path / "records.jsonl", scratch),
                             cwd=stream_topic.source_dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     try:
         mine = {"label": [f"{LABEL}=1", f"llmkit.pid={proc.pid}"]}
         assert _wait_for(lambda: docker_ready.containers.list(all=True, filters=mine)), "no worker container started"

@@ -249,7 +249,9 @@ def call_packed_probe(module, name, args, kwargs):
 
     mlp.py's backward pass is written by hand, so its functions run under
     torch.inference_mode(): autograd records nothing there (`.backward()` and
-    torch.autograd.grad fail). The manifest's [[policy]] bans the ways out of it in mlp.py.
+    torch.autograd.grad fail). The manifest's [[policy]] bans the ways out of it in mlp.py,
+    and the worker stubs torch.inference_mode itself, so the probe takes the class from
+    torch.autograd.grad_mode.
     """
     import contextlib
     import importlib
@@ -267,7 +269,7 @@ def call_packed_probe(module, name, args, kwargs):
             return {k: pack(x) for k, x in v.items()}
         return v
 
-    with torch.inference_mode() if module == "mlp" else contextlib.nullcontext():
+    with torch.autograd.grad_mode.inference_mode() if module == "mlp" else contextlib.nullcontext():
         return pack(fn(*args, **kwargs))
 
 
