@@ -39,7 +39,7 @@ def _collected_points(topic, tmp_path: Path) -> dict[str, float]:
     code, _ = run_suite(base=topic.solution_dir, test_paths=[topic.solution_dir / "tests"],
                         submission=topic.solution_dir, records=records, sandbox="local", timeout=120,
                         log=tmp_path / "collect.log", extra_args=("--collect-only",))
-    collected, _ = read_records(records)
+    collected, _, _ = read_records(records)
     assert collected is not None, (tmp_path / "collect.log").read_text()[-2000:]
     points = {"public": 0.0, "hidden": 0.0}
     for test in collected:

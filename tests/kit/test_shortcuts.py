@@ -17,9 +17,9 @@ the only bar is that students cannot get it: it appears nowhere in the released 
 
 Also here: the import policy passes every reference and every course/samples/*/full submission.
 
-The local half grades 27 submissions (8 honest parts, 19 shortcuts), about 4 minutes on two
-cores; the Docker half the same in containers (it needs the images of the three environments:
-`llmkit image build --offline`).
+The local half grades 27 submissions (8 honest parts, 19 shortcuts): about 3 minutes on two
+cores; the Docker half the same in containers, about as long (it needs the images of the three
+environments, stdlib, numpy and numpy+torch: `llmkit image build --offline`).
 """
 
 from __future__ import annotations
