@@ -309,6 +309,6 @@ def local_view(packages) -> Path:
     return final
 
 
-def bootstrap_command(view: Path) -> list[str]:
+def bootstrap_command(view: Path, python: str = sys.executable) -> list[str]:
     """How the local backend starts the worker from a view (arguments follow)."""
-    return [sys.executable, "-I", "-S", "-u", str(view / BOOTSTRAP)]
+    return [python, "-I", "-S", "-u", str(view / BOOTSTRAP)]

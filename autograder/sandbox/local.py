@@ -110,23 +110,47 @@ def worker_uid() -> int | None:
     return uid
 
 
-def _check_runnable_as(uid: int, python: str) -> None:
-    """Fail early, with the fix, when the unprivileged user cannot run the interpreter."""
-    proc = subprocess.run([python, "-I", "-S", "-c", "pass"], user=uid, group=uid, extra_groups=[],
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+def _runs_as(uid: int, python: str) -> str:
+    """'' when `uid` can run `python` and it is this interpreter's version, else why not."""
+    try:
+        proc = subprocess.run([python, "-I", "-S", "-c", "import sys; print(sys.version_info[:2])"], user=uid,
+                              group=uid, extra_groups=[], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, cwd="/", timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    out = proc.stdout.decode(errors="replace").strip()
     if proc.returncode != 0:
-        raise SandboxError(
-            f"grading as root, the local worker runs as uid {uid}, which cannot run {python} "
-            f"({proc.stdout.decode(errors='replace').strip()[-300:]}). Make the interpreter and its "
-            "folders readable by other users (e.g. `chmod o+x /root` when Python lives under /root), "
-            "or grade with --sandbox docker"
-        )
+        return out[-300:] or f"exit code {proc.returncode}"
+    return "" if out == str(tuple(sys.version_info[:2])) else f"it is Python {out}, the grader {sys.version_info[:2]}"
+
+
+def interpreter_for(uid: int) -> str:
+    """An interpreter of this Python version that `uid` can run: this one, else the system's.
+
+    pyenv and similar install Python under /root, which other users cannot enter; the worker only
+    needs the standard library and the environment view (whose packages live in the kit's
+    world-readable site-packages), so the system's python3.X of the same version serves."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    reasons = []
+    for python in dict.fromkeys([sys.executable, f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]):
+        if python != sys.executable and not os.path.exists(python):
+            continue
+        why = _runs_as(uid, python)
+        if not why:
+            return python
+        reasons.append(f"{python}: {why}")
+    raise SandboxError(
+        f"grading as root, the local worker runs as uid {uid}, which cannot run a Python {version} "
+        f"({'; '.join(reasons)}). Make the interpreter's folders traversable by other users (e.g. "
+        f"`chmod o+x /root` when Python lives under /root), install python{version} system-wide, "
+        "or grade with --sandbox docker"
+    )
 
 
 _VIEWS: dict[tuple[str, ...], Path] = {}
 
 
-def worker_launcher(packages: tuple[str, ...] | None) -> list[str]:
+def worker_launcher(packages: tuple[str, ...] | None, python: str = sys.executable) -> list[str]:
     """The command that starts the worker, before its arguments.
 
     packages None: the kit's own interpreter with everything it has installed. Otherwise the
@@ -140,7 +164,7 @@ def worker_launcher(packages: tuple[str, ...] | None) -> list[str]:
     view = _VIEWS.get(key)
     if view is None or not (view / BOOTSTRAP).is_file():
         view = _VIEWS[key] = local_view(key)
-    return bootstrap_command(view)
+    return bootstrap_command(view, python)
 
 
 class LocalSandbox(Sandbox):
@@ -150,8 +174,7 @@ class LocalSandbox(Sandbox):
     def __init__(self, scratch_root: Path | None = None):
         self.scratch_root = scratch_root
         self.uid = worker_uid()
-        if self.uid is not None:
-            _check_runnable_as(self.uid, sys.executable)
+        self.python = interpreter_for(self.uid) if self.uid is not None else sys.executable
         sweep_scratch(scratch_root, "worker")
 
     def _prepare(self, spec: WorkerSpec) -> tuple[Path, Path, Path]:
@@ -175,7 +198,7 @@ class LocalSandbox(Sandbox):
         return scratch, sub, tmp
 
     def start(self, spec: WorkerSpec) -> WorkerProcess:
-        launcher = worker_launcher(spec.packages)  # first: an environment that cannot be made leaves nothing behind
+        launcher = worker_launcher(spec.packages, self.python)  # first: an environment that cannot be made leaves nothing behind
         scratch, sub, tmp = self._prepare(spec)
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
