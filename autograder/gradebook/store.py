@@ -30,6 +30,7 @@ from autograder.errors import GraderFailure
 from autograder.gradebook.schema import DDL, PRAGMAS, SCHEMA_VERSION
 from autograder.harness.scoring import TestRecord
 from autograder.results import SubmissionResult
+from autograder.sandbox.base import pid_alive
 
 
 class GradebookError(GraderFailure):
@@ -82,16 +83,6 @@ class GradeRow:
     execution_time: float
     tests_hash: str
     finished_at: str
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Gradebook:
@@ -250,7 +241,7 @@ class Gradebook:
         with self._writing("start a grading run") as db:
             for run_id, pid in db.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
                                           (host,)).fetchall():
-                if not _pid_alive(pid):
+                if not pid_alive(pid):
                     db.execute("UPDATE runs SET status = 'interrupted', message = 'the process was killed' "
                                "WHERE id = ?", (run_id,))
             cur = db.execute(
@@ -287,7 +278,7 @@ class Gradebook:
                 "WHERE c.submission_id = ? AND c.tests_hash = ?", (submission_id, tests_hash)).fetchone()
             if row is not None and row[0] != run_id:
                 _, status, host, pid = row
-                alive = status == "running" and (host != socket.gethostname() or _pid_alive(pid))
+                alive = status == "running" and (host != socket.gethostname() or pid_alive(pid))
                 if alive:
                     return "busy"
             db.execute("INSERT INTO claims (submission_id, tests_hash, run_id, claimed_at) VALUES (?, ?, ?, ?) "
