@@ -127,7 +127,8 @@ def test_worker_answers_values_it_cannot_encode(tmp_path):
         "def sneaky():\n"
         "    return torch.ones(2).as_subclass(Tensor)\n"
     )
-    session = WorkerSession(LocalSandbox(), WorkerSpec(submission_dir=tmp_path, modules=("sub",)))
+    session = WorkerSession(LocalSandbox(), WorkerSpec(submission_dir=tmp_path, modules=("sub",),
+                                                       packages=("numpy", "torch")))
     student = Student(session, "sub", tmp_path, Deadline(60))
     try:
         out = student.call("scalar")

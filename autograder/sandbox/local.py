@@ -157,6 +157,11 @@ def worker_launcher(packages: tuple[str, ...] | None, python: str = sys.executab
     assignment's environment view (`autograder.sandbox.environment`) run with -I -S, so neither
     site-packages nor the kit's editable install are visible to the student's code."""
     if packages is None:
+        if python != sys.executable:
+            raise SandboxError(
+                f"a worker without an environment runs on the grader's own interpreter ({sys.executable}), "
+                f"which the worker's uid cannot run here; give it an environment (WorkerSpec.packages, "
+                "[environment] in the manifest) or make that interpreter reachable")
         return [sys.executable, "-I", "-u", "-m", "autograder.worker"]
     from autograder.sandbox.environment import BOOTSTRAP, bootstrap_command, environment_key, local_view
 
