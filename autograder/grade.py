@@ -187,6 +187,7 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         try:
             intake = take_in(Path(source), topic.manifest.submission.files, work / "submission")
         except SubmissionError as exc:
+            shutil.rmtree(out_dir / CONVERTED, ignore_errors=True)  # an earlier grading's, not this one's
             result = error_result(topic.id, name, f"Submission refused: {exc}", meta=meta)
             write_results(result, out_dir, topic.manifest.hidden_visibility)
             return result

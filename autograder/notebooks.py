@@ -151,6 +151,7 @@ def _read(data: bytes, label: str) -> tuple[object, list[str]]:
 def _tag(cell, files: tuple[str, ...], index: int, source: str, notes: list[str]) -> tuple[str | None, str]:
     """The file a cell is tagged for (metadata tag, else a marker first line, which is then dropped)."""
     tags = cell.get("metadata", {}).get("tags", []) or []
+    tags = tags if isinstance(tags, list) else [tags]
     wanted = [t[len(TAG_PREFIX):].strip() for t in tags if isinstance(t, str) and t.startswith(TAG_PREFIX)]
     lines = source.splitlines(keepends=True)
     marker = _MARKER_LINE.match(lines[0]) if lines else None
@@ -270,15 +271,22 @@ def convert(data: bytes, files: tuple[str, ...], label: str = "notebook") -> Con
     result = Conversion(notes=notes)
     chunks: dict[str, list[str]] = {name: [] for name in files}
     left_out: list[tuple[int, str]] = []  # (cell, first line) of exploratory statements
+    bad_bytes = any("U+FFFD" in n for n in notes)
     for index, cell in enumerate(nb.cells, start=1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
+            result.notes.append(f"cell {index}: malformed (not a cell with metadata); left out; open the notebook "
+                                "in Jupyter or Colab and save it again")
+            continue
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
         if not source.strip():
             continue
         target, source = _tag(cell, files, index, source, result.notes)
         where = _where(index, source)
+        if bad_bytes and "\ufffd" in source:
+            result.notes.append(f"{where}: holds bytes that were not UTF-8 (now U+FFFD); retype those characters")
         source = _strip_magics(source, where, result.notes)
         if source is None:
             continue
@@ -294,8 +302,6 @@ def convert(data: bytes, files: tuple[str, ...], label: str = "notebook") -> Con
         if target is not None:
             chunks[target].append(source)
             continue
-        if "\ufffd" in source and any("U+FFFD" in n for n in result.notes):
-            result.notes.append(f"{where}: holds characters that were not UTF-8 (now U+FFFD); retype them")
         lines = source.splitlines(keepends=True)
         kept = []
         for node in tree.body:

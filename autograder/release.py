@@ -280,6 +280,8 @@ pip install -c constraints.txt -e .
 ```bash
 {commands}
 ```
+Working in Jupyter or Colab: open `assignments/ID/ID.ipynb` (the handout and the starter code in tagged cells;
+its first cell says what is graded) and give its path to `llmkit check` and `llmkit submit`.
 A fresh starter fails every test with `NotImplementedError`; that is expected. `llmkit check` exits with
 0 when every public test passes, 1 when some fail. Grading also runs hidden tests with other inputs:
 passing the public tests is necessary, not sufficient. `llmkit check` runs your code in a local

@@ -209,10 +209,25 @@ def test_non_utf8_and_huge_outputs(tmp_path):
     (tmp_path / "big.ipynb").write_bytes(big)
     intake = take_in(tmp_path / "big.ipynb", ("calc.py",), tmp_path / "d")
     assert intake.files and len(intake.notebook_text) < 10_000  # outputs stripped before storing
-    latin = GOOD.replace(b"# 90-calc", "# caf\u00e9".encode("latin-1"))
+    latin = GOOD.replace(b"np.zeros(3)", "np.zeros(3)  # caf\u00e9".encode("latin-1"))
     (tmp_path / "latin.ipynb").write_bytes(latin)
     intake = take_in(tmp_path / "latin.ipynb", ("calc.py",), tmp_path / "e")
     assert intake.files and any("not valid UTF-8 (byte 0xe9" in p for p in intake.problems)
+    assert any(p.startswith("cell 2 (`import numpy as np`): holds bytes that were not UTF-8") for p in intake.problems)
+
+
+def test_malformed_cells_never_crash(tmp_path):
+    cell = {"cell_type": "code", "metadata": {"tags": "llmkit:file=calc.py"}, "source": CALC, "outputs": [],
+            "execution_count": None}
+    raw = {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": [1, {"cell_type": "code", "metadata": 3}, cell]}
+    (tmp_path / "m.ipynb").write_text(json.dumps(raw))
+    try:
+        intake = take_in(tmp_path / "m.ipynb", ("calc.py",), tmp_path / "d")
+    except SubmissionError as exc:
+        assert "m.ipynb" in str(exc)
+    else:
+        assert "def add" in (intake.folder / "calc.py").read_text()
+        assert any("cell 1: malformed" in p for p in intake.problems)
 
 
 def test_a_notebook_without_tags_uses_the_untagged_rule(tmp_path):
