@@ -287,3 +287,13 @@ def test_check_and_submit_take_a_notebook(run, tmp_path):
     assert meta["converted_from"]["name"] == "hw.ipynb"
     (tmp_path / "bad.ipynb").write_bytes(b"not json")
     assert run("submit", "90", str(tmp_path / "bad.ipynb")).exit_code == 3
+
+
+def test_notebook_pins_do_not_make_the_worker_images_stale():
+    """nbformat & co. run on the trusted side only: their pins sit in constraints.txt's trusted-only section,
+    which the worker images' hash leaves out."""
+    from autograder.sandbox.image import _hashed_bytes
+
+    hashed = _hashed_bytes(ROOT / "constraints.txt").decode()
+    assert "nbformat==" in (ROOT / "constraints.txt").read_text() and "nbformat" not in hashed
+    assert hashed.endswith("==0.9.6\n") and "torch==" in hashed
