@@ -118,6 +118,8 @@ def _print_feedback(result, verbose: bool) -> None:
 def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     """Run the public tests of TOPIC on your work (PATH, default: the assignment folder).
 
+    PATH may be a notebook (.ipynb): it is converted exactly as the grader converts it (tagged cells,
+    definitions of other cells; see the notebook's first cell) and the converted files are shown.
     Uses the same harness and worker as the grader, so what you see here is what
     the public part of grading sees.
     """
@@ -129,6 +131,8 @@ def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     out = kit_root() / ".llmkit" / "check" / t.id
     result = grade_submission(topic=t, source=path, out_dir=out, sandbox=sandbox, suite="public", name=path.name)
     _print_feedback(result, verbose)
+    if (out / "converted").is_dir():
+        console.print(f"Converted from the notebook (what the grader grades): {out / 'converted'}", highlight=False)
     if result.status == "error":
         sys.exit(3)
     sys.exit(0 if result.full_marks else 1)
@@ -139,18 +143,38 @@ def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Zip to write (default: TOPIC-submission.zip).")
 def submit(topic: str, path: Path | None, output: Path | None) -> None:
-    """Zip exactly the files TOPIC asks for, with a manifest of their hashes."""
+    """Zip exactly the files TOPIC asks for, with a manifest of their hashes.
+
+    PATH (default: the assignment folder) may be a notebook (.ipynb): the zip then holds the files converted
+    from it, exactly as the grader converts a notebook, and the conversion's notes are printed."""
     t = resolve(topic)
     path = path or t.assignment_dir or Path.cwd()
     output = output or Path.cwd() / f"{t.id}-submission.zip"
     files = {}
-    for name in t.manifest.submission.files:
+    notebook = None
+    if path.suffix.lower() == ".ipynb" and path.is_file():
+        from autograder.notebooks import NotebookError, convert, missing_hint
+
+        try:
+            conversion = convert(path.read_bytes(), t.manifest.submission.files, path.name)
+        except NotebookError as exc:
+            raise SubmissionError(str(exc)) from None
+        for note in conversion.notes:
+            err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        missing = [n for n in t.manifest.submission.files if n not in conversion.files]
+        if missing:
+            raise SubmissionError("; ".join(missing_hint(n, t.manifest.submission.files) for n in missing))
+        files = {name: text.encode("utf-8") for name, text in conversion.files.items()}
+        notebook = {"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "notes": conversion.notes}
+    for name in t.manifest.submission.files if notebook is None else ():
         src = path / name
         if not src.is_file() or src.is_symlink():
             raise SubmissionError(f"{src}: missing (or not a plain file); TOPIC {t.id} needs: {', '.join(t.manifest.submission.files)}")
         files[name] = src.read_bytes()
     meta = {"topic": t.id, "kit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    if notebook is not None:
+        meta["converted_from"] = notebook
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
             zf.writestr(name, data)

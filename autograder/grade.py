@@ -187,9 +187,11 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         try:
             intake = take_in(Path(source), topic.manifest.submission.files, work / "submission")
         except SubmissionError as exc:
+            shutil.rmtree(out_dir / CONVERTED, ignore_errors=True)  # an earlier grading's, not this one's
             result = error_result(topic.id, name, f"Submission refused: {exc}", meta=meta)
             write_results(result, out_dir, topic.manifest.hidden_visibility)
             return result
+        keep_converted(intake, out_dir)
         base, paths = tests_dirs(topic, suite)
         records = work / "records.jsonl"
         code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
@@ -217,6 +219,23 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+CONVERTED = "converted"
+
+
+def keep_converted(intake, out_dir: Path) -> Path | None:
+    """A notebook submission's converted files (and the notebook without outputs) go to OUT/converted/, so a
+    student or TA sees exactly what was graded; a folder left by an earlier grading is replaced."""
+    folder = out_dir / CONVERTED
+    shutil.rmtree(folder, ignore_errors=True)
+    if intake.notebook is None:
+        return None
+    folder.mkdir(parents=True)
+    for name in intake.files:
+        shutil.copyfile(intake.folder / name, folder / name)
+    (folder / Path(intake.notebook).name).write_text(intake.notebook_text, encoding="utf-8")
+    return folder
 
 
 def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: str = "local", jobs: int = 1,

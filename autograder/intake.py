@@ -10,7 +10,11 @@ Checks, each with a message that says what to do:
   ignored and listed;
 - missing files and files that are not UTF-8 are reported as problems, and
   grading goes on with what is there, so a missing file costs only the tests
-  that need it.
+  that need it;
+- a notebook (an .ipynb given alone, or the only one in a zip or folder that holds none of the
+  submitted files) is converted into the submitted files by `autograder.notebooks` (tagged cells,
+  the untagged-code rule, magics removed); its notes join the problems, and a notebook that cannot
+  be read at all refuses the submission. When the submitted files are there too, they win.
 
 Nothing here runs student code.
 """
@@ -29,6 +33,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 2000
 MAX_RATIO = 200
+MAX_NOTEBOOK_BYTES = MAX_TOTAL_BYTES  # notebooks carry outputs (plots): larger than a source file, stripped on intake
 
 
 @dataclass
@@ -39,6 +44,8 @@ class Intake:
     files: dict[str, str] = field(default_factory=dict)  # name -> sha256
     problems: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    notebook: str | None = None  # the converted notebook's path in the submission, if any
+    notebook_text: str = ""  # that notebook without outputs (kept beside the results)
 
     @property
     def content_hash(self) -> str:
@@ -93,7 +100,7 @@ def _read_zip(archive: Path) -> dict[str, bytes]:
                     f"{archive.name}: entry {info.filename!r} has a compression ratio over {MAX_RATIO}:1 "
                     "(a zip bomb?); submit only your solution files"
                 )
-            if info.file_size > MAX_FILE_BYTES:
+            if info.file_size > (MAX_NOTEBOOK_BYTES if _is_notebook(info.filename) else MAX_FILE_BYTES):
                 raise SubmissionError(
                     f"{archive.name}: entry {info.filename!r} unpacks to {info.file_size} bytes, over the "
                     f"{MAX_FILE_BYTES} byte limit per file; submit only your solution files"
@@ -108,13 +115,14 @@ def _read_zip(archive: Path) -> dict[str, bytes]:
             try:
                 with zf.open(info) as fh:
                     # subtle: read one byte past the declared size, so a header that lies about it is caught
-                    data = fh.read(MAX_FILE_BYTES + 1)
+                    limit = MAX_NOTEBOOK_BYTES if _is_notebook(info.filename) else MAX_FILE_BYTES
+                    data = fh.read(limit + 1)
             except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
                 raise SubmissionError(
                     f"{archive.name}: entry {info.filename!r} cannot be extracted ({exc}); the archive is "
                     "corrupt, truncated or encrypted; upload it again without a password"
                 ) from None
-            if len(data) > MAX_FILE_BYTES:
+            if len(data) > limit:
                 raise SubmissionError(f"{archive.name}: entry {info.filename!r} is larger than it claims (a zip bomb?)")
             contents[name] = data
         return contents
@@ -134,13 +142,48 @@ def _read_folder(folder: Path) -> dict[str, bytes]:
             continue
         size = path.stat().st_size
         total += size
-        if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+        if size > (MAX_NOTEBOOK_BYTES if _is_notebook(rel) else MAX_FILE_BYTES) or total > MAX_TOTAL_BYTES:
             contents[rel] = b""  # too large: only reported if it is a submitted file
             continue
         contents[rel] = path.read_bytes()
         if len(contents) > MAX_ENTRIES:
             break
     return contents
+
+
+def _is_notebook(name: str) -> bool:
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return (name.lower().endswith(".ipynb") and ".ipynb_checkpoints" not in parts
+            and not any(p.startswith(("__MACOSX", ".")) for p in parts))
+
+
+def _from_notebook(contents: dict[str, bytes | None], files: tuple[str, ...], intake: Intake,
+                   archive: bool) -> dict[str, bytes | None]:
+    """Replace `contents` by the files converted from its notebook, when that is what was submitted."""
+    from autograder.notebooks import NotebookError, convert, missing_hint
+
+    notebooks = sorted(p for p, data in contents.items() if _is_notebook(p) and data)
+    if not notebooks:
+        return contents
+    if any(_locate(contents, name) != (None, None) for name in files):
+        if archive:
+            intake.problems.append(f"{', '.join(notebooks)}: not converted, because the submission also has "
+                                   f"{', '.join(files)}, which is graded; submit either the notebook or the files")
+        return contents
+    if len(notebooks) > 1:
+        raise SubmissionError(f"the submission holds {len(notebooks)} notebooks ({', '.join(notebooks)}) and none of "
+                              f"{', '.join(files)}; submit exactly one notebook")
+    where = notebooks[0]
+    try:
+        conversion = convert(contents[where], files, PurePosixPath(where).name)
+    except NotebookError as exc:
+        raise SubmissionError(str(exc)) from None
+    intake.notebook, intake.notebook_text = where, conversion.stripped
+    intake.problems += conversion.notes
+    intake.problems += [missing_hint(name, files) for name in files if name not in conversion.files]
+    converted: dict[str, bytes | None] = {name: text.encode("utf-8") for name, text in conversion.files.items()}
+    converted.update({p: d for p, d in contents.items() if p != where and p not in converted})
+    return converted
 
 
 def _locate(contents: dict[str, bytes | None], name: str) -> tuple[str | None, str | None]:
@@ -156,7 +199,7 @@ def _locate(contents: dict[str, bytes | None], name: str) -> tuple[str | None, s
 
 
 def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
-    """Copy the submitted `files` from `source` (folder or .zip) into `dest`.
+    """Copy the submitted `files` from `source` (folder, .zip or .ipynb) into `dest`.
 
     Raises SubmissionError when the archive itself must be refused; problems
     with single files are recorded in `Intake.problems`.
@@ -166,14 +209,21 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
         raise SubmissionError(f"{source}: no such file or folder; check the path")
     if source.is_dir():
         contents = _read_folder(source)
+    elif source.suffix.lower() == ".ipynb":
+        if source.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise SubmissionError(f"{source.name}: over {MAX_NOTEBOOK_BYTES} bytes; clear the outputs "
+                                  "(Edit > Clear All Outputs) and save the notebook again")
+        contents = {source.name: source.read_bytes()}
     elif zipfile.is_zipfile(source) or source.suffix.lower() == ".zip":
         contents = _read_zip(source)
     elif source.suffix == ".py" and len(files) == 1:
         contents = {files[0]: source.read_bytes()} if source.name == files[0] else {source.name: source.read_bytes()}
     else:
-        raise SubmissionError(f"{source}: expected a folder or a .zip archive holding {', '.join(files)}")
+        raise SubmissionError(f"{source}: expected a folder, a .zip archive or a notebook (.ipynb) holding "
+                              f"{', '.join(files)}")
     dest.mkdir(parents=True, exist_ok=True)
     intake = Intake(folder=dest)
+    contents = _from_notebook(contents, files, intake, archive=not source.is_dir())
     used = set()
     for name in files:
         where, problem = _locate(contents, name)
@@ -181,6 +231,8 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
             intake.problems.append(problem)
             continue
         if where is None:
+            if intake.notebook is not None:
+                continue  # the notebook's conversion said why
             intake.problems.append(f"{name} is missing; your submission must contain: {', '.join(files)}")
             continue
         data = contents[where]
@@ -188,7 +240,7 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
         if data is None:
             intake.problems.append(f"{name} is a symbolic link; submit the file itself")
             continue
-        if source.is_dir() and len(data) == 0 and (source / where).stat().st_size > MAX_FILE_BYTES:
+        if source.is_dir() and len(data) == 0 and (source / where).is_file() and (source / where).stat().st_size > MAX_FILE_BYTES:
             intake.problems.append(f"{name} is larger than {MAX_FILE_BYTES} bytes; submit only source code")
             continue
         try:

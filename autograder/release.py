@@ -1,7 +1,8 @@
 """solutions/NN-slug -> assignments/NN-slug: the student copy, generated and checked.
 
 What is released: the handout (README.md), manifest.toml (less its staff-only [mutants] tables), the submitted files
-with every solution region replaced by a stub, tests/conftest.py,
+with every solution region replaced by a stub, a starter notebook ID.ipynb (handout + those stubs in tagged
+cells, for students who work in Jupyter or Colab), tests/conftest.py,
 tests/public/, fixtures/public/. What never is: tests/hidden/,
 fixtures/hidden/, the reference's solution regions. `check_release` compares
 a fresh release with what is committed and scans for leaks.
@@ -111,7 +112,21 @@ def build_release(solution_dir: Path, dest: Path) -> list[Path]:
         if not src.is_file():
             raise ConfigError(f"{solution_dir / 'manifest.toml'}: submission file {name!r} has no reference in {solution_dir}")
         (dest / name).write_text(strip_solutions(src.read_text(encoding="utf-8"), str(src)), encoding="utf-8")
+    write_starter_notebook(manifest, dest)
     return sorted(p for p in dest.rglob("*") if p.is_file())
+
+
+def write_starter_notebook(manifest, dest: Path) -> Path:
+    """dest/ID.ipynb: the handout and the released starter files as a notebook (see autograder.notebooks),
+    built from the files just written, so it can only be as current as they are."""
+    from autograder.notebooks import starter_notebook
+
+    readme = dest / "README.md"
+    handout = readme.read_text(encoding="utf-8") if readme.is_file() else f"# {manifest.title}\n"
+    files = {name: (dest / name).read_text(encoding="utf-8") for name in manifest.submission.files}
+    path = dest / f"{manifest.id}.ipynb"
+    path.write_text(starter_notebook(manifest.id, manifest.title, handout, files), encoding="utf-8")
+    return path
 
 
 def _test_names(folder: Path) -> set[str]:
@@ -138,7 +153,7 @@ def find_leaks(solution_dir: Path, released_dir: Path) -> list[str]:
             continue
         if path.name in hidden_files - public_files - {"conftest.py", "__init__.py"}:
             leaks.append(f"{rel}: has the name of a hidden file")
-        if path.suffix in (".py", ".md", ".toml", ".txt"):
+        if path.suffix in (".py", ".md", ".toml", ".txt", ".ipynb"):
             text = path.read_text(encoding="utf-8", errors="replace")
             if BEGIN in text or END in text:
                 leaks.append(f"{rel}: contains a solution region marker")
@@ -265,6 +280,8 @@ pip install -c constraints.txt -e .
 ```bash
 {commands}
 ```
+Working in Jupyter or Colab: open `assignments/ID/ID.ipynb` (the handout and the starter code in tagged cells;
+its first cell says what is graded) and give its path to `llmkit check` and `llmkit submit`.
 A fresh starter fails every test with `NotImplementedError`; that is expected. `llmkit check` exits with
 0 when every public test passes, 1 when some fail. Grading also runs hidden tests with other inputs:
 passing the public tests is necessary, not sufficient. `llmkit check` runs your code in a local
@@ -377,6 +394,11 @@ def _windows(lines: list[str], first_line: int = 1) -> dict[tuple[str, ...], int
 
 
 def _text(path: Path) -> str | None:
+    """A file's text as the chunk comparison reads it; a notebook's is its cells' text, not its JSON."""
+    if path.suffix == ".ipynb":
+        from autograder.notebooks import notebook_sources
+
+        return notebook_sources(path)
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:

@@ -39,7 +39,7 @@ def test_unbalanced_markers_name_the_line(src, words):
 def test_release_copies_only_public_material(tmp_path):
     dest = tmp_path / "90-calc"
     written = {p.relative_to(dest).as_posix() for p in build_release(SCENARIO, dest)}
-    assert written == {"README.md", "manifest.toml", "calc.py", "tests/public/test_calc.py"}
+    assert written == {"README.md", "manifest.toml", "calc.py", "90-calc.ipynb", "tests/public/test_calc.py"}
     assert "raise NotImplementedError" in (dest / "calc.py").read_text()
     assert "return a + b" not in (dest / "calc.py").read_text()
     assert check_release(SCENARIO, dest) == []

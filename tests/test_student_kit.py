@@ -131,6 +131,22 @@ def test_scan_flags_a_reference_body_pasted_into_the_package(kit_copy):
                f"solutions/{FAST_TOPIC}/bpe.py (the reference's solution)" in p for p in problems), problems
 
 
+def test_scan_reads_a_notebook_as_its_cells(kit_copy):
+    """The starter notebook passes the scan; a solution body pasted into one of its cells does not."""
+    import json
+
+    nb_path = kit_copy / "assignments" / FAST_TOPIC / f"{FAST_TOPIC}.ipynb"
+    assert not [p for p in scan_kit(kit_copy, SOLUTIONS) if ".ipynb" in p]
+    start, body = max(_regions((SOLUTIONS / FAST_TOPIC / "bpe.py").read_text()), key=lambda r: len(r[1]))
+    nb = json.loads(nb_path.read_text())
+    nb["cells"].append({"cell_type": "code", "id": "extra", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": ["def helper():\n"] + [f"    {line.strip()}\n" for line in body]})
+    nb_path.write_text(json.dumps(nb, indent=1))
+    problems = scan_kit(kit_copy, SOLUTIONS)
+    assert any(p.startswith(f"assignments/{FAST_TOPIC}/{FAST_TOPIC}.ipynb: line ") and "the reference's solution" in p
+               for p in problems), problems
+
+
 def test_scan_flags_hidden_tests_and_fixtures_under_innocent_names(kit_copy):
     hidden = sorted((SOLUTIONS / FAST_TOPIC / "tests" / "hidden").glob("test_*.py"))[0]
     fixture = sorted((SOLUTIONS / FAST_TOPIC / "fixtures" / "hidden").iterdir())[0]

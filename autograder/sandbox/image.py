@@ -61,12 +61,28 @@ def _in_image_files() -> list[Path]:
     return files
 
 
+TRUSTED_ONLY_MARKER = "# --- trusted side only"
+
+
+def _hashed_bytes(path: Path) -> bytes:
+    """What of a file the hash covers: all of it, except constraints.txt's trusted-side-only section (pins of
+    tools no worker imports, e.g. nbformat), so adding such a pin does not make every image stale."""
+    if not path.exists():
+        return b"(missing)"
+    data = path.read_bytes()
+    if path.name == "constraints.txt":
+        text = data.decode("utf-8")
+        if TRUSTED_ONLY_MARKER in text:
+            data = (text.split(TRUSTED_ONLY_MARKER, 1)[0].rstrip("\n") + "\n").encode("utf-8")
+    return data
+
+
 def worker_hash() -> str:
     """Hash of everything that decides how the in-image worker behaves."""
     digest = hashlib.sha256()
     for path in _in_image_files():
         digest.update(path.name.encode() + b"\0")
-        digest.update(path.read_bytes() if path.exists() else b"(missing)")
+        digest.update(_hashed_bytes(path))
     return digest.hexdigest()[:16]
 
 
