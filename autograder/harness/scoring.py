@@ -18,7 +18,7 @@ CATEGORY_TEXT = {
     "error": "the test could not use your result",
     "skipped": "not run",
     "missing": "no result (the grading session ended before this test finished)",
-    "setup": "the test could not be set up (not caused by your code; tell your instructor)",
+    "setup": "the test could not be set up or ran past its own time bound (not caused by your code; tell your instructor)",
     "import": "your submission could not be imported",
     "policy": "your code uses something the assignment's import policy forbids",
 }
