@@ -305,7 +305,7 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
     if visibility == "hidden":
         output = hidden_feedback(_doc(item), status, category, excinfo)
     else:
-        output = public_feedback(_doc(item), status, category, excinfo, printed)
+        output = public_feedback(_doc(item), status, category, excinfo, printed, test_path=str(item.path))
     record = TestRecord(
         id=item.nodeid, name=item.name, points=points, score=round(score, 6), status=status,
         category=category, visibility=visibility, output=output, duration=round(duration, 4),
