@@ -6,6 +6,10 @@ stopping at the first failing test. A mutant is killed when it loses any
 point. The report lists the survivors (file, line, mutation) so an author sees
 which behaviour no test checks; mutants marked equivalent in the manifest
 (with a reason) are left out of the score.
+
+A mutant whose grading failed (sandbox or grader failure: an error result) is
+not judged: it is neither killed nor a survivor, it is reported apart, and any
+such mutant fails the audit, since a broken grader kills nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from pathlib import Path
 from typing import Callable
 
 from autograder.catalog import Topic
+from autograder.errors import SubmissionError
 from autograder.grade import grade_submission
 from autograder.mutate import Mutant, mutants
+from autograder.results import GRADER_PROBLEMS
 
 TARGET = 0.85
 
@@ -35,6 +41,7 @@ class AuditReport:
     sampled_from: int = 0
     seconds: float = 0.0
     stale: list[str] = field(default_factory=list)
+    not_judged: list[tuple[Mutant, str]] = field(default_factory=list)  # (mutant, the grader's message)
 
     @property
     def score(self) -> float:
@@ -45,8 +52,20 @@ class AuditReport:
     def meets_target(self) -> bool:
         return self.score >= TARGET
 
+    @property
+    def grader_failed(self) -> bool:
+        """Some mutants could not be graded: the audit says nothing about them, and fails."""
+        return bool(self.not_judged)
+
+    @property
+    def ok(self) -> bool:
+        return self.meets_target and not self.grader_failed
+
 
 def all_mutants(topic: Topic) -> list[Mutant]:
+    if topic.solution_dir is None:
+        raise SubmissionError(f"solutions/{topic.id} is missing: the mutation audit mutates the reference solution, "
+                              "which a student copy of the kit does not have; run it where solutions/ is present")
     out: list[Mutant] = []
     for name in topic.manifest.submission.files:
         out += mutants((topic.solution_dir / name).read_text(encoding="utf-8"), name)
@@ -71,7 +90,7 @@ def stale_equivalents(topic: Topic, candidates: list[Mutant] | None = None) -> l
 
 
 def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_mutants: int | None = None,
-                seed: int = 0, on_result: Callable[[Mutant, bool], None] | None = None) -> AuditReport:
+                seed: int = 0, on_result: Callable[[Mutant, bool | None], None] | None = None) -> AuditReport:
     """Grade every mutant (or a seeded sample of `max_mutants`) with the hidden suite."""
     import time
 
@@ -87,7 +106,8 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
         candidates = sorted(random.Random(seed).sample(candidates, max_mutants), key=lambda m: (m.file, m.line))
     report.total = len(candidates)
 
-    def run(mutant: Mutant) -> tuple[Mutant, bool]:
+    def run(mutant: Mutant) -> tuple[Mutant, bool | None, str]:
+        """(mutant, killed, message); killed is None when the mutant could not be graded."""
         work = Path(tempfile.mkdtemp(prefix="llmkit-mutant-"))
         try:
             sub = work / "submission"
@@ -97,15 +117,21 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
             (sub / mutant.file).write_text(mutant.source, encoding="utf-8")
             result = grade_submission(topic=topic, source=sub, out_dir=work / "out", sandbox=sandbox,
                                       suite="hidden", name="mutant", fail_fast=True)
-            killed = result.status != "graded" or result.score < result.max_score
+            if result.status != "graded" or result.message.startswith(GRADER_PROBLEMS):
+                killed, message = None, (result.message.splitlines() or [result.status])[0]
+            else:
+                killed, message = result.score < result.max_score, ""
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if on_result is not None:
             on_result(mutant, killed)
-        return mutant, killed
+        return mutant, killed, message
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for mutant, killed in pool.map(run, candidates):
-            (report.killed if killed else report.survived).append(mutant)
+        for mutant, killed, message in pool.map(run, candidates):
+            if killed is None:
+                report.not_judged.append((mutant, message))
+            else:
+                (report.killed if killed else report.survived).append(mutant)
     report.seconds = time.monotonic() - started
     return report

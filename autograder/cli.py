@@ -4,8 +4,10 @@ Exit codes (the same for every command):
   0  success (for `grade`: every submission got a result, whatever its score)
   1  `check` found failing tests, or `validate` / `release --check` found problems
   2  usage error (unknown option, missing argument)
-  3  bad input: unknown topic, malformed manifest or course.toml, refused submission
-  4  the grader itself failed
+  3  bad input: unknown topic, malformed manifest or course.toml, refused submission,
+     `validate --mutants` on a copy without solutions/
+  4  the grader itself failed: a sandbox or harness failure (in `check` too), or mutants of a
+     mutation audit that could not be graded ("not judged")
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from autograder import __version__
 from autograder.catalog import Topic, kit_root, list_topics, resolve
 from autograder.errors import KitError, SubmissionError
 from autograder.results import GRADER_PROBLEMS
-from autograder.cli_options import grading_setup, sandbox_option
+from autograder.cli_options import add_columns, grading_setup, print_json, print_table, sandbox_option
 from autograder.sandbox import resolve_backend
 
 console = Console()
@@ -77,7 +79,8 @@ def _stop_sessions_on_sigterm() -> None:
 
 
 @main.command("list")
-def list_cmd() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the assignments as JSON (for scripts).")
+def list_cmd(as_json: bool) -> None:
     """List the assignments of this kit."""
     from autograder.course import COURSE_FILE, load_course
 
@@ -87,27 +90,55 @@ def list_cmd() -> None:
     if course_path.is_file():
         course = load_course(course_path, [t.id for t in topics])
         schedule = {a.id: a for a in course.assignments}
+    if as_json:
+        print_json([{"topic": t.id, "title": t.manifest.title, "phase": t.manifest.phase, "gpu": t.manifest.gpu,
+                     "submit": list(t.manifest.submission.files), "released": t.assignment_dir is not None,
+                     "due": schedule[t.id].due.isoformat() if t.id in schedule else None,
+                     "weight": schedule[t.id].weight if t.id in schedule else None} for t in topics])
+        return
     table = Table(title=f"Assignments in {kit_root()}")
-    for col in ("topic", "title", "phase", "gpu", "submit", "released", "due", "weight"):
-        table.add_column(col)
+    add_columns(table, ("topic", "id"), ("title", "text", {"max_width": 60}), ("phase", "text"), ("gpu", "text"), ("submit", "text"),
+                ("released", "text"), ("due", "text"), ("weight", "text"))
     for t in topics:
         entry = schedule.get(t.id)
         table.add_row(t.id, t.manifest.title, str(t.manifest.phase), t.manifest.gpu,
                       ", ".join(t.manifest.submission.files), "yes" if t.assignment_dir else "no",
                       entry.due.isoformat() if entry else "-", f"{entry.weight:g}" if entry else "-")
-    console.print(table)
+    print_table(console, table)
 
 
 def _print_feedback(result, verbose: bool) -> None:
     for t in result.tests:
         mark = "[green]PASS[/]" if t.status == "passed" else "[red]FAIL[/]"
-        console.print(f"{mark} {t.score:g}/{t.points:g}  {t.id}", highlight=False)
+        console.print(f"{mark} {t.score:g}/{t.points:g}  {escape(t.id)}", highlight=False, soft_wrap=True)
         if t.status != "passed" or verbose:
             for line in t.output.splitlines():
-                console.print(f"      {line}", highlight=False, markup=False)
+                console.print(f"      {line}", highlight=False, markup=False, soft_wrap=True)
     if result.message:
-        console.print(f"[yellow]{result.message}[/]", highlight=False)
+        console.print(f"[yellow]{escape(result.message)}[/]", highlight=False)
+    if result.tests:
+        print_table(console, results_table(result))
     console.print(f"[bold]Score: {result.score:g} / {result.max_score:g}[/]", highlight=False)
+
+
+def _reason(test) -> str:
+    """The one-line reason of a test's result (the "Result:" line of its feedback)."""
+    for line in test.output.splitlines():
+        if line.startswith("Result: "):
+            return line[len("Result: "):].removeprefix("failed: ")
+    return test.status
+
+
+def results_table(result) -> Table:
+    """One row per test (test, points, status, reason): where to start, at a glance."""
+    table = Table(title=f"{result.topic}: {result.score:g} / {result.max_score:g}")
+    add_columns(table, ("test", "id"), ("points", "text", {"justify": "right"}), ("status", "text"),
+                ("reason", "text", {"max_width": 70}))
+    for t in result.tests:
+        status = "[green]passed[/]" if t.status == "passed" else "[red]failed[/]"
+        table.add_row(escape(t.id), f"{t.score:g}/{t.points:g}", status,
+                      escape("" if t.status == "passed" else _reason(t)))
+    return table
 
 
 @main.command()
@@ -133,9 +164,17 @@ def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     _print_feedback(result, verbose)
     if (out / "converted").is_dir():
         console.print(f"Converted from the notebook (what the grader grades): {out / 'converted'}", highlight=False)
+    sys.exit(check_exit_code(result))
+
+
+def check_exit_code(result) -> int:
+    """The README's table: 4 the grader (sandbox, harness) failed, 3 the submission was refused,
+    1 some test failed, 0 full marks."""
+    if result.message.startswith(GRADER_PROBLEMS):
+        return 4
     if result.status == "error":
-        sys.exit(3)
-    sys.exit(0 if result.full_marks else 1)
+        return 3
+    return 0 if result.full_marks else 1
 
 
 @main.command()
@@ -184,15 +223,22 @@ def submit(topic: str, path: Path | None, output: Path | None) -> None:
 
 def summary_table(results, title: str) -> Table:
     table = Table(title=title)
-    for col, kw in (("submission", {}), ("status", {}), ("score", {"justify": "right"}),
-                    ("max", {"justify": "right"}), ("failed tests", {"justify": "right"}),
-                    ("time (s)", {"justify": "right"}), ("message", {"overflow": "fold"})):
-        table.add_column(col, **kw)
+    right = {"justify": "right"}
+    add_columns(table, ("submission", "id"), ("status", "text"), ("score", "text", right), ("max", "text", right),
+                ("failed tests", "text", right), ("time (s)", "text", right), ("message", "text"))
     for r in results:
         failed = sum(t.status != "passed" for t in r.tests)
         table.add_row(r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", str(failed),
                       f"{r.execution_time:.1f}", (r.message.splitlines() or [""])[0][:90])
     return table
+
+
+def summary_json(results, out_root: Path) -> list[dict]:
+    """The grade summary for scripts: one entry per submission."""
+    return [{"topic": r.topic, "submission": r.submission, "status": r.status, "score": r.score,
+             "max_score": r.max_score, "failed_tests": sum(t.status != "passed" for t in r.tests),
+             "execution_time": r.execution_time, "message": r.message,
+             "results": str(out_root / r.topic / r.submission / "results.json")} for r in results]
 
 
 @main.command()
@@ -205,9 +251,10 @@ def summary_table(results, title: str) -> Table:
 @click.option("--gpus", default="auto", show_default=True,
               help="GPUs for assignments with gpu = optional|required: auto (all found), none, or indices like 0,1. "
                    "Each job gets one device.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts) instead of a table.")
 @sandbox_option(None)
 def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, gpus: str,
-          sandbox: str) -> None:
+          as_json: bool, sandbox: str) -> None:
     """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
     from autograder.grade import grade_batch
 
@@ -217,7 +264,10 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
     sandbox, jobs = grading_setup(sandbox, jobs)
     results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox, jobs=jobs,
                           suite="public" if public_only else "all", gpus=gpus)
-    console.print(summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
+    if as_json:
+        print_json(summary_json(results, out))
+    else:
+        print_table(console, summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
     if any(r.message.startswith(GRADER_PROBLEMS) for r in results):
         sys.exit(4)
 
@@ -290,49 +340,58 @@ def validate(topic: str | None, all_: bool, mutants: bool, max_mutants: int | No
     """Check TOPIC: reference full marks, starter zero, identical reruns, time budget, clean release."""
     from autograder.validate import validate_topic
 
-    failed = False
+    failed = grader_failed = False
     sandbox = resolve_backend(sandbox)
     if mutants:
         sys.exit(_mutation_audit(_topics(topic, all_), sandbox, max_mutants, jobs or os.cpu_count() or 1))
     for t in _topics(topic, all_):
         report = validate_topic(t, sandbox=sandbox)
         table = Table(title=f"validate {t.id}")
-        table.add_column("check")
-        table.add_column("result")
-        table.add_column("detail", overflow="fold")
+        add_columns(table, ("check", "text"), ("result", "text"), ("detail", "text"))
         for c in report.checks:
             table.add_row(c.name, "[green]ok[/]" if c.ok else "[red]FAIL[/]", c.detail)
-        console.print(table)
+        print_table(console, table)
         figs = report.figures
         if figs:
             console.print(f"  {figs.get('tests', 0)} tests ({figs.get('hidden_tests', 0)} hidden), "
                           f"{figs.get('max_score', 0):g} points ({figs.get('hidden_points', 0):g} hidden), "
                           f"suite {figs.get('suite_seconds', 0):.1f} s", highlight=False)
+        for problem in report.grader_problems:
+            err_console.print(f"[bold red]grader failure:[/] {escape(problem)}", highlight=False, soft_wrap=True)
         failed |= not report.ok
-    sys.exit(1 if failed else 0)
+        grader_failed |= report.grader_failed
+    sys.exit(4 if grader_failed else 1 if failed else 0)
 
 
 def _mutation_audit(topics: list[Topic], sandbox: str, max_mutants: int | None, jobs: int) -> int:
+    """0: every audit meets the target; 1: one falls short; 4: mutants could not be graded (not judged)."""
     from autograder.audit import TARGET, audit_topic
 
     summary = Table(title="mutation audit (hidden suites)")
-    for col in ("topic", "mutants", "killed", "survived", "equivalent", "score", "time (s)"):
-        summary.add_column(col)
-    failed = False
+    add_columns(summary, ("topic", "id"), *((col, "text") for col in ("mutants", "killed", "survived", "not judged",
+                                                                      "equivalent", "score", "time (s)")))
+    failed = grader_failed = False
     for t in topics:
         console.print(f"auditing {t.id} ...", highlight=False)
         report = audit_topic(t, sandbox=sandbox, jobs=jobs, max_mutants=max_mutants)
         for m in report.survived:
             console.print(f"  survived  {m.key}", highlight=False, markup=False)
+        for m, message in report.not_judged:
+            err_console.print(f"  [red]not judged[/] {escape(m.key)}: {escape(message)}", highlight=False, soft_wrap=True)
         for line in report.stale:
             err_console.print(f"  [yellow]stale[/]     {escape(line)}", highlight=False)
+        if report.grader_failed:
+            err_console.print(f"[bold red]{len(report.not_judged)} mutant(s) of {t.id} could not be graded (grader or "
+                              "sandbox failure): the audit fails; fix the grader and run it again[/]", highlight=False)
         sampled = f"{report.total} of {report.sampled_from}" if report.total < report.sampled_from - len(report.equivalent) else str(report.total)
-        summary.add_row(t.id, sampled, str(len(report.killed)), str(len(report.survived)), str(len(report.equivalent)),
-                        f"[{'green' if report.meets_target else 'red'}]{report.score:.1%}[/]", f"{report.seconds:.0f}")
+        summary.add_row(t.id, sampled, str(len(report.killed)), str(len(report.survived)), str(len(report.not_judged)),
+                        str(len(report.equivalent)),
+                        f"[{'green' if report.ok else 'red'}]{report.score:.1%}[/]", f"{report.seconds:.0f}")
         failed |= not report.meets_target
-    console.print(summary)
+        grader_failed |= report.grader_failed
+    print_table(console, summary)
     console.print(f"target: at least {TARGET:.0%} of mutants killed", highlight=False)
-    return 1 if failed else 0
+    return 4 if grader_failed else 1 if failed else 0
 
 
 @main.command()
@@ -347,8 +406,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     sandbox, jobs = grading_setup(sandbox, jobs, allow_fallback=True)
     console.print(f"sandbox: {sandbox}", highlight=False)
     table = Table(title=f"llmkit demo: sample submissions graded ({sandbox} sandbox)")
-    for col in ("topic", "sample", "status", "score", "max", "time (s)"):
-        table.add_column(col)
+    add_columns(table, ("topic", "id"), ("sample", "id"), *((col, "text") for col in ("status", "score", "max", "time (s)")))
     failures = False
     for t in list_topics():
         folder = samples_root / t.id
@@ -359,7 +417,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
         for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs):
             table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
             failures |= r.message.startswith(GRADER_PROBLEMS)
-    console.print(table)
+    print_table(console, table)
     console.print(f"results.json files are under {out}/", highlight=False)
     sys.exit(4 if failures else 0)
 
@@ -415,8 +473,7 @@ def image_check(roots: tuple[Path, ...], gpu: bool) -> None:
 
     client = connect()
     table = Table(title="llmkit worker images")
-    for col in ("environment", "assignments", "image", "status"):
-        table.add_column(col, overflow="fold")
+    add_columns(table, ("environment", "text"), ("assignments", "text"), ("image", "id"), ("status", "text"))
     problems = []
     for key, topics in assignment_environments(roots or [kit_root()]).items():
         name = image_for(gpu, key)
@@ -432,7 +489,7 @@ def image_check(roots: tuple[Path, ...], gpu: bool) -> None:
     except SandboxError as exc:
         status = "stale" if "stale" in str(exc) else "not built (needed only by workers without an environment)"
     table.add_row("(unrestricted)", "-", name, status)
-    console.print(table)
+    print_table(console, table)
     if problems:
         raise SandboxError("\n".join(problems))
 

@@ -45,3 +45,39 @@ def grading_setup(sandbox: str | None, jobs: int | None, *, allow_fallback: bool
     if chosen == "local":
         _err_console.print(f"[yellow]warning:[/] {LOCAL_WARNING}", highlight=False)
     return chosen, jobs or defaults.jobs or os.cpu_count() or 1
+
+
+def add_columns(table, *columns) -> None:
+    """Add columns that never truncate: `(name, kind, kw)` with kind "id" for ids and paths (kept on one
+    line: `no_wrap`, folded only past the whole width) or "text" (wrapped, folded, never cut with an
+    ellipsis), whatever the console's width (80 columns when the output is not a terminal)."""
+    for name, kind, *rest in columns:
+        kw = dict(rest[0]) if rest else {}
+        kw.setdefault("overflow", "fold")
+        if kind == "id":
+            kw.setdefault("no_wrap", True)
+        table.add_column(name, **kw)
+
+
+def print_json(data) -> None:
+    """JSON for scripts, on stdout, nothing else."""
+    import json
+
+    import click
+
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def print_table(console, table) -> None:
+    """Print a table; when the output is not a terminal (a pipe, a file, a CI log) it is printed at its
+    natural width rather than rich's fallback of 80 columns, so no id, path or value is cut or folded."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    saved = console.width
+    natural = console.measure(table, options=console.options.update(width=10_000)).maximum
+    console.width = max(saved, natural)  # print() caps its own width at the console's
+    try:
+        console.print(table)
+    finally:
+        console.width = saved

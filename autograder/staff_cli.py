@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from autograder.cli_options import grading_setup, sandbox_option
+from autograder.cli_options import add_columns, grading_setup, print_json, print_table, sandbox_option
 from autograder.sandbox import BACKENDS
 
 console = Console()
@@ -79,16 +79,16 @@ class _Bar:
 def _summary(report) -> None:
     table = Table(title=f"{report.topic}: run {report.run_id}, {len(report.outcomes)} submission(s) in "
                         f"{report.seconds:.1f} s; gradebook {report.gradebook}")
-    for col, kw in (("student", {}), ("state", {}), ("score", {"justify": "right"}), ("failed tests", {"justify": "right"}),
-                    ("time (s)", {"justify": "right"}), ("note", {"overflow": "fold"})):
-        table.add_column(col, **kw)
+    right = {"justify": "right"}
+    add_columns(table, ("student", "id"), ("state", "text"), ("score", "text", right), ("failed tests", "text", right),
+                ("time (s)", "text", right), ("note", "text"))
     for o in report.outcomes:
         r = o.result
         score = f"{r.score:g}/{r.max_score:g}" if r else "-"
         failed = str(sum(t.status != "passed" for t in r.tests)) if r else "-"
         note = o.note or (r.message.splitlines()[0][:100] if r and r.message else "")
         table.add_row(o.student, o.state, score, failed, f"{o.seconds:.1f}", escape(note))
-    console.print(table)
+    print_table(console, table)
     for o in report.outcomes:
         if o.state == "failure":
             err_console.print(f"[red]grader failure[/] for {escape(o.student)}: {escape(o.note)}", highlight=False,
@@ -129,12 +129,12 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
         found = open_batch(batch, Path(work), layout=layout)
         matched = reconcile(found, load_roster(roster) if roster else None)
         table = Table(title=f"{batch}: {found.layout} layout, {len(matched.entries)} submission(s)")
-        for col in ("student", "from batch", "name", "submitted (UTC)", "late flag", "source"):
-            table.add_column(col)
+        add_columns(table, ("student", "id"), ("from batch", "id"), ("name", "text"), ("submitted (UTC)", "text"),
+                    ("late flag", "text"), ("source", "id"))
         for e in matched.entries:
             table.add_row(e.student_id, e.key, e.name, e.submitted_at.strftime("%Y-%m-%d %H:%M") if e.submitted_at else "?",
                           "LATE" if e.late_flag else "", e.source.name)
-        console.print(table)
+        print_table(console, table)
         for e in matched.unknown:
             console.print(f"unknown student: {e.key} ({e.name or e.source.name})", highlight=False, markup=False, soft_wrap=True)
         for s in matched.missing:
@@ -210,11 +210,12 @@ def regrade_cmd(topic: str, dry_run: bool, all_: bool, gradebook: Path | None, j
 
 
 @click.command("grades")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "canvas")), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "canvas", "json")), default="table", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json: the final grades as JSON (for scripts).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write to this file instead of stdout.")
 @_gradebook_option
 @_course_option
-def grades_cmd(fmt: str, output: Path | None, gradebook: Path | None, course_path: Path | None) -> None:
+def grades_cmd(fmt: str, as_json: bool, output: Path | None, gradebook: Path | None, course_path: Path | None) -> None:
     """Final grades: latest submissions, late policy and weights from course.toml."""
     from autograder.bulk import default_gradebook
     from autograder.exports.tables import canvas_csv, plain_csv
@@ -224,21 +225,29 @@ def grades_cmd(fmt: str, output: Path | None, gradebook: Path | None, course_pat
     course = _course(course_path)
     with Gradebook(gradebook or default_gradebook()) as book:
         finals = final_grades(course, book.current(), book.students())
+    if as_json:
+        fmt = "json"
     if fmt == "table":
         table = Table(title=f"{course.name} {course.term}: final grades")
-        table.add_column("student")
+        add_columns(table, ("student", "id"))
         for a in course.assignments:
-            table.add_column(f"{a.id} ({a.weight:g})", justify="right")
+            add_columns(table, (f"{a.id} ({a.weight:g})", "id", {"justify": "right"}))
         for col in ("final %", "letter", "slip days left"):
-            table.add_column(col, justify="right")
+            add_columns(table, (col, "text", {"justify": "right"}))
         for f in finals:
             cells = [f"{g.score:g}/{g.max_score:g}" + (f" (-{g.deduction:g})" if g.deduction else "")
                      if g.status != "missing" else "missing" for g in f.assignments]
             table.add_row(f.student_id, *cells, f"{f.percent:.2f}", f.letter,
                           "" if f.slip_days_left is None else str(f.slip_days_left))
-        console.print(table)
+        print_table(console, table)
         return
-    text = canvas_csv(course, finals) if fmt == "canvas" else plain_csv(course, finals)
+    if fmt == "json":
+        import dataclasses
+        import json
+
+        text = json.dumps([dataclasses.asdict(f) for f in finals], indent=2, default=str) + "\n"
+    else:
+        text = canvas_csv(course, finals) if fmt == "canvas" else plain_csv(course, finals)
     if output:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {output}", highlight=False, soft_wrap=True)

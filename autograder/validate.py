@@ -22,7 +22,7 @@ from autograder.grade import grade_submission
 from autograder.policy import check_policy
 from autograder.lints import lint_bare_approx
 from autograder.release import build_release, check_release
-from autograder.results import SubmissionResult
+from autograder.results import GRADER_PROBLEMS, SubmissionResult
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,21 @@ class ValidationReport:
     topic: str
     checks: list[Check] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
+    grader_problems: list[str] = field(default_factory=list)  # a grading run failed: the grader's fault
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in self.checks) and not self.grader_problems
+
+    @property
+    def grader_failed(self) -> bool:
+        return bool(self.grader_problems)
+
+    def graded(self, result: SubmissionResult) -> SubmissionResult:
+        """Note a grading run whose failure is the grader's (sandbox, harness), not the assignment's."""
+        if result.message.startswith(GRADER_PROBLEMS):
+            self.grader_problems.append(f"{result.submission}: {result.message.splitlines()[0]}")
+        return result
 
     def add(self, name: str, ok: bool, detail: str = "") -> None:
         self.checks.append(Check(name, ok, detail))
@@ -117,7 +128,8 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
 
     with tempfile.TemporaryDirectory(prefix="llmkit-validate-") as tmp:
         tmp = Path(tmp)
-        first = grade_submission(topic=topic, source=sol, out_dir=tmp / "ref1", sandbox=sandbox, name="reference")
+        first = report.graded(grade_submission(topic=topic, source=sol, out_dir=tmp / "ref1", sandbox=sandbox,
+                                               name="reference"))
         report.figures["suite_seconds"] = first.execution_time
         report.figures["max_score"] = first.max_score
         report.figures["tests"] = len(first.tests)
@@ -137,14 +149,15 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
         report.add("suite within its time budget", first.execution_time <= limits.suite_seconds,
                    f"{first.execution_time:.1f} s of {limits.suite_seconds:g} s")
 
-        second = grade_submission(topic=topic, source=sol, out_dir=tmp / "ref2", sandbox=sandbox, name="reference")
+        second = report.graded(grade_submission(topic=topic, source=sol, out_dir=tmp / "ref2", sandbox=sandbox,
+                                                name="reference"))
         differ = [tid for tid, v in _verdicts(first).items() if _verdicts(second).get(tid) != v]
         report.add("two runs give identical verdicts", not differ, ", ".join(differ[:6]))
 
         starter_dir = tmp / "starter"
         build_release(sol, starter_dir)
-        starter = grade_submission(topic=topic, source=starter_dir, out_dir=tmp / "starter-out", sandbox=sandbox,
-                                   name="starter")
+        starter = report.graded(grade_submission(topic=topic, source=starter_dir, out_dir=tmp / "starter-out",
+                                                 sandbox=sandbox, name="starter"))
         passing = [t.id for t in starter.tests if t.score > 0]
         report.add("starter scores zero", starter.status == "graded" and starter.score == 0,
                    f"{starter.score:g} / {starter.max_score:g}" + (f"; scoring: {', '.join(passing[:6])}" if passing else ""))

@@ -66,18 +66,51 @@ class StudentError(AssertionError):
         }.get(self.category, self.exc_type)
 
 
-class Deadline:
-    """The wall-clock budget of one test's calls into the student's code."""
+class TestOverrun(Exception):
+    """The test itself (its own code, not the student's calls) ran past its generous whole-test bound:
+    a grader problem (a slow or hung oracle), never charged to the student."""
 
-    def __init__(self, seconds: float):
+    __test__ = False
+
+
+class Deadline:
+    """The budget of one test's calls into the student's code.
+
+    Only the time spent waiting for the student's answers is charged (`charge`): the test's own
+    work (oracles, fixtures) and starting the worker are not. A separate, generous bound on the
+    whole test (`test_seconds`, by default 10 x the budget + 60 s, start-up excluded) catches a test
+    whose own code runs away; running past it is a grader problem (`TestOverrun`), not the student's.
+    """
+
+    def __init__(self, seconds: float, test_seconds: float | None = None):
         self.seconds = seconds
-        self.at = time.monotonic() + seconds
+        self.test_seconds = test_seconds if test_seconds is not None else 10 * seconds + 60
+        self.used = 0.0
+        self.started = time.monotonic()
+        self.excluded = 0.0
 
     def remaining(self) -> float:
-        return self.at - time.monotonic()
+        """What is left of the student's budget."""
+        return self.seconds - self.used
+
+    def charge(self, seconds: float) -> None:
+        """Time spent waiting for the student's answer."""
+        self.used += max(0.0, seconds)
 
     def extend(self, seconds: float) -> None:
-        self.at += seconds
+        """Time that counts against nothing (starting the worker and importing the submission)."""
+        self.excluded += max(0.0, seconds)
+
+    def test_elapsed(self) -> float:
+        return time.monotonic() - self.started - self.excluded
+
+    def overrun(self) -> bool:
+        return self.test_elapsed() > self.test_seconds
+
+    def overrun_message(self) -> str:
+        return (f"the test itself ran {self.test_elapsed():.1f} s, past its whole-test bound of "
+                f"{self.test_seconds:g} s (its own code, not the {self.used:.1f} s spent in your code); "
+                "a grader problem")
 
 
 class WorkerSession:
@@ -244,15 +277,19 @@ class WorkerSession:
                 # Starting (and importing the submission) is not charged to the test.
                 deadline.extend(time.monotonic() - started)
         worker = self.worker
+        if deadline.overrun():
+            raise TestOverrun(deadline.overrun_message())
         remaining = deadline.remaining()
         if remaining <= 0:
-            raise StudentError("Timeout", "the test's time budget was already spent", "timeout", what=what)
+            raise StudentError("Timeout", f"your code already used the test's time budget of {deadline.seconds:g} s "
+                               "in earlier calls", "timeout", what=what)
+        sent = time.monotonic()
         try:
             worker.channel.send(message, where="argument")
             answer = worker.channel.recv(timeout=remaining)
             while type(answer) is dict and len(answer) == 1 and "pull" in answer:
                 worker.channel.send(self._serve_pull(answer["pull"]), where="fed item")
-                answer = worker.channel.recv(timeout=max(deadline.remaining(), 0.001))
+                answer = worker.channel.recv(timeout=max(remaining - (time.monotonic() - sent), 0.001))
         except UnsupportedType as exc:  # the test passed something the protocol cannot carry
             raise TypeError(f"cannot send {what} to the worker: {exc}") from None
         except ChannelTimeout:
@@ -267,6 +304,8 @@ class WorkerSession:
         except ProtocolError as exc:
             self.kill()
             raise StudentError("ProtocolError", str(exc), "protocol", what=what) from None
+        finally:
+            deadline.charge(time.monotonic() - sent)
         if type(answer) is not dict or len(answer) != 1:
             self.kill()
             raise StudentError("ProtocolError", "the answer is not a well-formed response", "protocol", what=what)

@@ -23,14 +23,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder.harness.client import Deadline, Student, StudentError, WorkerSession
+from autograder.harness.client import Deadline, Student, StudentError, TestOverrun, WorkerSession
 from autograder.harness.scoring import TestRecord, hidden_feedback, public_feedback, visibility_of
 from autograder.manifest import Manifest, find_assignment_dir, load_manifest
 from autograder.sandbox import get_sandbox
 from autograder.sandbox.base import Limits, WorkerSpec
 
 POINTS_HELP = "points(n): the test is worth n points (required on every graded test)"
-LIMITS_HELP = "limits(seconds=s): wall-clock budget of the student's calls in this test"
+LIMITS_HELP = ("limits(seconds=s, test_seconds=t): wall-clock budget of the student's calls in this test (only the "
+               "time spent waiting for the student's answers counts); test_seconds bounds the whole test "
+               "(default 10 x s + 60; running past it is a grader problem)")
 
 
 @dataclass
@@ -229,7 +231,10 @@ def student(request: pytest.FixtureRequest):
         session.enter_hidden()
     marker = request.node.get_closest_marker("limits")
     seconds = float(marker.kwargs.get("seconds", manifest.limits.test_seconds)) if marker else manifest.limits.test_seconds
-    yield Student(session, manifest.modules[0], settings.submission or folder, Deadline(seconds))
+    test_seconds = marker.kwargs.get("test_seconds") if marker else None
+    deadline = Deadline(seconds, float(test_seconds) if test_seconds is not None else None)
+    request.node.stash.setdefault(RECORD, {})["deadline"] = deadline
+    yield Student(session, manifest.modules[0], settings.submission or folder, deadline)
     request.node.stash.setdefault(RECORD, {})["printed"] = session.output()
 
 
@@ -294,10 +299,13 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
             category = "error"
         if category in ("wrong", "error") and _import_failed(settings, item):
             category = "import"  # e.g. pytest.raises(StudentError) met an import error instead
+        deadline = state.get("deadline")
+        if (excinfo is not None and isinstance(excinfo.value, TestOverrun)) or (deadline is not None and deadline.overrun()):
+            category = "setup"  # the test's own code ran away: a grader problem, never the student's
     if visibility == "hidden":
         output = hidden_feedback(_doc(item), status, category, excinfo)
     else:
-        output = public_feedback(_doc(item), status, category, excinfo, printed)
+        output = public_feedback(_doc(item), status, category, excinfo, printed, test_path=str(item.path))
     record = TestRecord(
         id=item.nodeid, name=item.name, points=points, score=round(score, 6), status=status,
         category=category, visibility=visibility, output=output, duration=round(duration, 4),

@@ -18,7 +18,7 @@ CATEGORY_TEXT = {
     "error": "the test could not use your result",
     "skipped": "not run",
     "missing": "no result (the grading session ended before this test finished)",
-    "setup": "the test could not be set up (not caused by your code; tell your instructor)",
+    "setup": "the test could not be set up or ran past its own time bound (not caused by your code; tell your instructor)",
     "import": "your submission could not be imported",
     "policy": "your code uses something the assignment's import policy forbids",
 }
@@ -72,7 +72,30 @@ def hidden_feedback(doc: str, status: str, category: str, excinfo) -> str:
     return f"Checks: {checks}\nResult: failed: {_category_line(category, excinfo)}"
 
 
-def public_feedback(doc: str, status: str, category: str, excinfo, printed: str) -> str:
+def _test_frames_repr(excinfo, test_path: str | None) -> str:
+    """pytest's short traceback, cut to the frames of the test file itself: the test's own assertion
+    and message, never the harness's internals (_pytest, pluggy, the kit's client)."""
+    import os
+
+    def own(entry) -> bool:
+        return test_path is not None and os.path.abspath(str(entry.path)) == test_path
+
+    def not_internal(entry) -> bool:
+        path = str(entry.path).replace("\\", "/")
+        return not any(part in path for part in ("/_pytest/", "/pluggy/", "/autograder/harness/client.py"))
+
+    traceback = excinfo.traceback
+    if test_path is not None:
+        test_path = os.path.abspath(test_path)
+    for keep in (own, not_internal):
+        cut = traceback.filter(keep)
+        if len(cut):
+            excinfo.traceback = cut
+            break
+    return str(excinfo.getrepr(style="short", chain=False))
+
+
+def public_feedback(doc: str, status: str, category: str, excinfo, printed: str, test_path: str | None = None) -> str:
     from autograder.harness.client import StudentError
 
     lines = [f"Checks: {doc or '(no description)'}"]
@@ -84,7 +107,7 @@ def public_feedback(doc: str, status: str, category: str, excinfo, printed: str)
             if isinstance(excinfo.value, StudentError):
                 lines.append(excinfo.value.describe())
             else:
-                lines.append(str(excinfo.getrepr(style="short", chain=False)))
+                lines.append(_test_frames_repr(excinfo, test_path))
     note = ""
     printed, marker, tail = printed.rpartition("\n[llmkit: ")
     if marker:  # the capture's own note about discarded output survives any truncation below

@@ -140,3 +140,16 @@ def test_nbgrader_export_generates_and_autogrades(tmp_path, cli):
     with NbGradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
         scores = {s.student.id: s.score for s in book.assignment_submissions("90-calc")}
     assert scores["ref"] == FULL and scores["starter"] == 0 and 0 < scores["wrong"] < FULL
+
+
+def test_grades_json_for_scripts(tmp_path, cli):
+    (tmp_path / "course.toml").write_text(COURSE)
+    db = _gradebook(tmp_path / "gb.sqlite")
+    for args in (("--json",), ("--format", "json")):
+        result = cli("grades", *args, "--gradebook", db, "--course", tmp_path / "course.toml")
+        assert result.exit_code == 0, result.output
+        finals = {f["student_id"]: f for f in json.loads(result.stdout)}
+        assert set(finals) == {"s1", "s2", "s3"}
+        (late,) = finals["s2"]["assignments"]
+        assert late["assignment"] == "90-calc" and late["deduction"] == pytest.approx(1.8)
+        assert finals["s3"]["assignments"][0]["status"] == "missing"

@@ -80,7 +80,9 @@ def test_overlapping_specials_random_strings_match_hf(student, kit, hidden_train
 @pytest.mark.points(3)
 def test_encode_follows_merge_order(student, kit):
     """Hand-chosen merges where applying merges in rank order differs from greedy longest match:
-    encode() follows the merge order and agrees with HF tokenizers' BPE model.
+    encode() follows the merge order and agrees with HF tokenizers' BPE model; on hand-built
+    vocabularies, a missing special token gets the largest id plus one (also when the ids have
+    gaps), and a byte string listed under several ids encodes to the smallest of them.
 
     Merges [(b,c), (a,b), (ab,c), (a,a), (aa,aa)]: "abc" -> [a, bc], "aaa" -> [aa, a],
     "aaaa" -> [aaaa]."""
@@ -96,6 +98,23 @@ def test_encode_follows_merge_order(student, kit):
     for text in ["abc abcabc", "aaaaaaa ab abab", "cab aab abcc", "aaaaa abc"]:
         assert tok.call("encode", text) == kit.hf_encode(hf, text)
     assert abc not in tok.call("encode", "abc abcabc")
+
+    # The handout's id conventions, on vocabularies no oracle accepts (hand-built expectations).
+    # A gap in the ids: a missing special token gets max(vocab) + 1, not len(vocab).
+    gapped = {**vocab, 300: b"zz"}
+    tok = student.new("Tokenizer", gapped, merges, ["<|sep|>"])
+    assert tok.call("encode", "<|sep|>") == [301]
+    assert tok.call("encode", "ab<|sep|>abc") == [ab, 301, 97, bc]
+    assert tok.call("decode", [301, 300]) == "<|sep|>zz"
+    # A byte string under several ids (here b"bc" also at 270, inserted before or after 256, and
+    # b"ab" also at 250, below its merge id): encoding uses the smallest id.
+    for dup in ({270: b"bc", **vocab}, {**vocab, 270: b"bc"}):
+        tok = student.new("Tokenizer", dup, merges)
+        assert tok.call("encode", "abc") == [97, bc]
+        assert tok.call("encode", "bcbc") == [bc, bc]
+    dup = {**vocab, 250: b"ab"}  # 250 was the byte b"\xfa": now only under no id
+    tok = student.new("Tokenizer", dup, merges)
+    assert tok.call("encode", "ab") == [250]
 
 
 @pytest.mark.points(3)
