@@ -8,7 +8,7 @@ Three layouts, detected from the batch itself (a folder, or a zip of one):
   suffixes are dropped), and a student who uploaded one zip is that zip;
 - **gradescope**: Gradescope's "Export Submissions" zip: one folder per
   submission plus `submission_metadata.yml` (submitters, sid, email, created_at);
-- **plain**: one `<student id>/` folder or `<student id>.zip` per student.
+- **plain**: one `<student id>/` folder, `<student id>.zip` or `<student id>.ipynb` per student.
 
 Each entry gives a student key, the folder or zip to grade and, where the layout
 knows it, the submission time. `reconcile` matches entries to the roster and
@@ -131,6 +131,10 @@ def extract_batch(archive: Path, dest: Path) -> Path:
 
 # --- layouts ---------------------------------------------------------------------------------
 
+# a student's submission as one file in a plain batch: a zip, or a notebook (converted at intake)
+_SUBMISSION_FILES = (".zip", ".ipynb")
+
+
 def _visible(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in _IGNORED)
 
@@ -139,7 +143,7 @@ def _looks_like_batch(folder: Path) -> bool:
     items = _visible(folder)
     if (folder / GRADESCOPE_METADATA).exists() or any(CANVAS_NAME.match(p.name) for p in items if p.is_file()):
         return True
-    many = sum(p.is_dir() or p.suffix.lower() == ".zip" for p in items) >= 2
+    many = sum(p.is_dir() or p.suffix.lower() in _SUBMISSION_FILES for p in items) >= 2
     return many and not any(p.suffix == ".py" for p in items if p.is_file())
 
 
@@ -263,12 +267,13 @@ def _gradescope(root: Path) -> tuple[list[BatchEntry], list[str]]:
 def _plain(root: Path) -> tuple[list[BatchEntry], list[str]]:
     entries, problems = [], []
     for path in _visible(root):
-        if path.is_dir() or path.suffix.lower() == ".zip":
-            key = path.name[:-4] if path.suffix.lower() == ".zip" else path.name
+        if path.is_dir() or path.suffix.lower() in _SUBMISSION_FILES:
+            key = path.name if path.is_dir() else path.stem
             entries.append(BatchEntry(key=key, source=path, label=safe_label(key), layout="plain",
                                       submitted_at=_mtime(path)))
         else:
-            problems.append(f"{path.name}: neither a <student id>/ folder nor a <student id>.zip; skipped")
+            problems.append(f"{path.name}: neither a <student id>/ folder, a <student id>.zip nor a "
+                            "<student id>.ipynb; skipped")
     return entries, problems
 
 

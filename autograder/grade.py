@@ -36,8 +36,9 @@ Suite = Literal["all", "public", "hidden"]
 
 
 def submission_name(source: Path) -> str:
-    name = Path(source).name
-    return name[:-4] if name.lower().endswith(".zip") else name
+    """A submission's label: its folder's name, or its file's name without .zip / .ipynb."""
+    path = Path(source)
+    return path.stem if path.suffix.lower() in (".zip", ".ipynb") else path.name
 
 
 def tests_dirs(topic: Topic, suite: Suite) -> tuple[Path, list[Path]]:

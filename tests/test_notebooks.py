@@ -254,13 +254,13 @@ def test_bad_notebooks_in_a_batch_leave_the_others_alone(tmp_path):
     names = ["good.ipynb", "broken_json.ipynb", "syntax.ipynb", "empty.ipynb", "hw.zip"]
     results = {r.submission: r for r in grade_batch(topic=topic, sources=[subs / n for n in names],
                                                    out_root=tmp_path / "out", sandbox="local", jobs=2)}
-    assert results["good.ipynb"].score == 9 and results["hw"].score == 9
-    assert (tmp_path / "out" / "90-calc" / "good.ipynb" / "converted" / "calc.py").read_text().startswith("import numpy")
-    assert "outputs" in (tmp_path / "out" / "90-calc" / "good.ipynb" / "converted" / "good.ipynb").read_text()
-    assert results["broken_json.ipynb"].status == "error" and "invalid JSON" in results["broken_json.ipynb"].message
-    syntax = results["syntax.ipynb"]
+    assert results["good"].score == 9 and results["hw"].score == 9
+    assert (tmp_path / "out" / "90-calc" / "good" / "converted" / "calc.py").read_text().startswith("import numpy")
+    assert "outputs" in (tmp_path / "out" / "90-calc" / "good" / "converted" / "good.ipynb").read_text()
+    assert results["broken_json"].status == "error" and "invalid JSON" in results["broken_json"].message
+    syntax = results["syntax"]
     assert syntax.status == "graded" and 0 < syntax.score < 9 and "cell 1" in syntax.message and "SyntaxError" in syntax.message
-    empty = results["empty.ipynb"]
+    empty = results["empty"]
     assert empty.score == 0 and "no cell tagged llmkit:file=calc.py" in empty.message
 
 

@@ -77,6 +77,27 @@ def test_plain_layout_folders_and_zips(tmp_path):
     assert any("README.txt" in p for p in batch.problems)
 
 
+def test_plain_layout_takes_notebooks_and_grades_them(tmp_path):
+    """A plain batch of one notebook per student: each entry is the notebook, converted at intake."""
+    from autograder.catalog import resolve
+    from autograder.grade import grade_batch
+    from autograder.notebooks import starter_notebook
+    from staff_helpers import KIT
+
+    root = tmp_path / "b"
+    root.mkdir()
+    full = (SUBMISSIONS / "full" / "calc.py").read_text()
+    (root / "s1.ipynb").write_text(starter_notebook("90-calc", "calc", "# calc", {"calc.py": full}))
+    (root / "s2.ipynb").write_text("{ not json")
+    batch = open_batch(root, tmp_path / "work")
+    assert batch.layout == "plain" and {e.key for e in batch.entries} == {"s1", "s2"}
+    results = grade_batch(topic=resolve("90-calc", root=KIT), sources=[e.source for e in batch.entries],
+                          out_root=tmp_path / "out", sandbox="local")
+    by_name = {r.submission: r for r in results}
+    assert by_name["s1"].full_marks, by_name["s1"].message
+    assert by_name["s2"].status == "error" and "s2.ipynb" in by_name["s2"].message
+
+
 def test_roster_reconcile_reports_unknown_and_missing(tmp_path):
     """Roster matching uses the id, the Canvas id, the SIS id or the email, whichever the layout gives."""
     roster = load_roster(write_roster(tmp_path / "roster.csv", ["s1", "s2", "s9"]))
