@@ -5,7 +5,6 @@ Errors name the file, the key and the fix. Nothing here grades.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from autograder.errors import ConfigError
+from autograder.errors import ConfigError, describe_validation, read_toml
 
 COURSE_FILE = Path("course") / "course.toml"
 
@@ -151,28 +150,12 @@ def limit_defaults_for(assignment_dir: Path) -> dict:
 def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
     if not path.is_file():
         raise ConfigError(f"{path}: file not found; create it (see course/course.toml in the kit for an example)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    data = read_toml(path)
     try:
         course = Course.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            if len(loc) >= 2 and loc[0] in ("assignments", "extensions") and isinstance(loc[1], int):
-                entries = data.get(loc[0])
-                entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else {}
-                ident = entry.get("id" if loc[0] == "assignments" else "student") if isinstance(entry, dict) else None
-                loc[1] = f"[{loc[1]}]" + (f" ({ident})" if ident else "")
-            key = ".".join(str(p) for p in loc).replace(".[", "[") or "(top level)"
-            msg = {"missing": "this key is required", "too_short": "must not be empty",
-                   "extra_forbidden": "unknown key; check its spelling"}.get(err["type"], err["msg"])
-            lines.append(f"{path}: key '{key}': {msg}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError(describe_validation(exc, path, data=data,
+                                              entry_keys={"assignments": "id", "extensions": "student"})) from None
     ids = [a.id for a in course.assignments]
     for i, ext in enumerate(course.extensions):
         if ext.assignment != "*" and ext.assignment not in ids:
