@@ -22,13 +22,13 @@ from __future__ import annotations
 import csv
 import os
 import re
-import stat
 import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from autograder.errors import ConfigError, SubmissionError
+from autograder.intake import UnsafeZipEntry, zip_entry_path
 
 Layout = str  # "canvas" | "gradescope" | "plain"
 LAYOUTS = ("auto", "canvas", "gradescope", "plain")
@@ -90,14 +90,13 @@ class Reconciled:
 # --- the outer batch zip ---------------------------------------------------------------------
 
 def _safe_member(info: zipfile.ZipInfo, archive: Path) -> PurePosixPath:
-    name = info.filename.replace("\\", "/")
-    path = PurePosixPath(name)
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in path.parts:
-        raise SubmissionError(f"{archive}: entry {info.filename!r} points outside the batch; re-download the batch")
-    kind = stat.S_IFMT(info.external_attr >> 16)
-    if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
-        raise SubmissionError(f"{archive}: entry {info.filename!r} is not a regular file; re-download the batch")
-    return path
+    try:
+        return zip_entry_path(info)
+    except UnsafeZipEntry as exc:
+        if exc.reason in ("absolute", "parent"):
+            raise SubmissionError(f"{archive}: entry {info.filename!r} points outside the batch; "
+                                  "re-download the batch") from None
+        raise SubmissionError(f"{archive}: entry {info.filename!r} is not a regular file; re-download the batch") from None
 
 
 def extract_batch(archive: Path, dest: Path) -> Path:

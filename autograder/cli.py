@@ -444,8 +444,11 @@ _ROOTS_OPTION = click.option(
                    "started without an environment.")
 @click.option("--tag", default=None, help="Tag of the unrestricted image (implies --unrestricted; default: llmkit-grader:cpu).")
 @click.option("--gpu", is_flag=True, help="Build the GPU images from docker/Dockerfile.gpu (online, on a GPU host).")
+@click.option("--mirror", default=None, metavar="URL",
+              help="Debian mirror for the offline base's debootstrap (default: the Debian mirror in this host's apt "
+                   "sources, else debootstrap's own default).")
 def image_build(offline: bool, base_image: str | None, roots: tuple[Path, ...], unrestricted: bool, tag: str | None,
-                gpu: bool) -> None:
+                gpu: bool, mirror: str | None) -> None:
     """Build the worker image of every assignment's environment, from docker/Dockerfile and constraints.txt."""
     from autograder.sandbox.docker import connect
     from autograder.sandbox.image import assignment_environments, build_images, environment_tag
@@ -456,7 +459,7 @@ def image_build(offline: bool, base_image: str | None, roots: tuple[Path, ...], 
                       highlight=False, markup=False)
     client = connect()
     built = build_images(client, list(environments), offline=offline, base_image=base_image, gpu=gpu,
-                         unrestricted=unrestricted or tag is not None, unrestricted_tag=tag,
+                         unrestricted=unrestricted or tag is not None, unrestricted_tag=tag, mirror=mirror,
                          log=lambda line: console.print(line, highlight=False, markup=False))
     for name, image_id in built.items():
         console.print(f"built {name}: {image_id}", highlight=False)

@@ -5,15 +5,15 @@ Errors name the file, the key and the fix. Nothing here grades.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from autograder.errors import ConfigError
+from autograder.errors import ConfigError, describe_validation, read_toml
 
 COURSE_FILE = Path("course") / "course.toml"
 
@@ -150,28 +150,12 @@ def limit_defaults_for(assignment_dir: Path) -> dict:
 def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
     if not path.is_file():
         raise ConfigError(f"{path}: file not found; create it (see course/course.toml in the kit for an example)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    data = read_toml(path)
     try:
         course = Course.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            if len(loc) >= 2 and loc[0] in ("assignments", "extensions") and isinstance(loc[1], int):
-                entries = data.get(loc[0])
-                entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else {}
-                ident = entry.get("id" if loc[0] == "assignments" else "student") if isinstance(entry, dict) else None
-                loc[1] = f"[{loc[1]}]" + (f" ({ident})" if ident else "")
-            key = ".".join(str(p) for p in loc).replace(".[", "[") or "(top level)"
-            msg = {"missing": "this key is required", "too_short": "must not be empty",
-                   "extra_forbidden": "unknown key; check its spelling"}.get(err["type"], err["msg"])
-            lines.append(f"{path}: key '{key}': {msg}")
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError(describe_validation(exc, path, data=data,
+                                              entry_keys={"assignments": "id", "extensions": "student"})) from None
     ids = [a.id for a in course.assignments]
     for i, ext in enumerate(course.extensions):
         if ext.assignment != "*" and ext.assignment not in ids:
@@ -200,37 +184,25 @@ def shift_course(course: Course, *, term: str, days: int, name: str | None = Non
                                      "extensions": ()})
 
 
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else _toml_value(key)
-
-
 def dump_course(course: Course) -> str:
-    """course.toml text for `course` (only keys that differ from the defaults, plus the required ones)."""
+    """course.toml text for `course` (only keys that differ from the defaults, plus the required ones):
+    name, term and time zone, then the tables [sandbox], [late], [letters], then one [[assignments]]
+    (and [[extensions]]) table per entry, written by tomli_w."""
     data = course.model_dump(exclude_defaults=True)
-    lines = ["# The course term: assignments in order, weights, deadlines (with time zones), sandbox defaults,",
-             "# late policy, extensions and letter grades. Check it with `llmkit course check`."]
-    for key in ("name", "term", "timezone"):
-        lines.append(f"{key} = {_toml_value(getattr(course, key))}")
     data["sandbox"] = course.sandbox.model_dump(exclude_none=True)
-    for table in ("sandbox", "late", "letters"):
-        if data.get(table):
-            lines += ["", f"[{table}]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data[table].items()]
+    chunks = ["# The course term: assignments in order, weights, deadlines (with time zones), sandbox defaults,\n"
+              "# late policy, extensions and letter grades. Check it with `llmkit course check`.\n"
+              + tomli_w.dumps({key: getattr(course, key) for key in ("name", "term", "timezone")})]
+    chunks += [tomli_w.dumps({table: data[table]}) for table in ("sandbox", "late", "letters") if data.get(table)]
     for array in ("assignments", "extensions"):
         for entry in data.get(array, ()):
-            lines += ["", f"[[{array}]]"] + [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in entry.items()]
-    return "\n".join(lines) + "\n"
+            # Written table by table, so that tomli_w never folds a short array into one inline line;
+            # a nested table (an assignment's late policy) becomes [assignments.late] under its entry.
+            nested = {k: v for k, v in entry.items() if isinstance(v, dict)}
+            plain = {k: v for k, v in entry.items() if k not in nested}
+            chunks.append(f"[[{array}]]\n" + tomli_w.dumps(plain) + (
+                "\n" + tomli_w.dumps({array: nested}) if nested else ""))
+    return "\n".join(chunks)
 
 
 def init_term(*, source: Path, term: str, days: int | None = None, first_due=None, name: str | None = None,

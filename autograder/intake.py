@@ -55,27 +55,52 @@ class Intake:
         return digest.hexdigest()
 
 
-def _check_entry(info: zipfile.ZipInfo, archive: Path) -> str:
-    name = info.filename
-    path = PurePosixPath(name.replace("\\", "/"))
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or path.is_absolute():
-        raise SubmissionError(
-            f"{archive.name}: entry {name!r} has an absolute path; re-create the zip from inside "
-            "your assignment folder (e.g. `llmkit submit TOPIC`)"
-        )
+class UnsafeZipEntry(SubmissionError):
+    """A zip entry that must not be extracted. `reason`: "absolute" (an absolute or drive path),
+    "parent" (a '..' part), "symlink" or "special" (another non-regular file type)."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"zip entry {name!r} is unsafe ({reason})")
+        self.name = name
+        self.reason = reason
+
+
+def zip_entry_path(info: zipfile.ZipInfo) -> PurePosixPath:
+    """The relative path a zip entry unpacks to, or UnsafeZipEntry for zip-slip and link tricks: an
+    absolute path, a drive letter, a '..' part, a symbolic link or another non-regular file type.
+    Backslashes count as separators. Shared by submissions (intake) and batches (batch)."""
+    name = info.filename.replace("\\", "/")
+    path = PurePosixPath(name)
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeZipEntry(info.filename, "absolute")
     if ".." in path.parts:
-        raise SubmissionError(
-            f"{archive.name}: entry {name!r} points outside the archive ('..'); re-create the zip "
-            "with `llmkit submit TOPIC`"
-        )
+        raise UnsafeZipEntry(info.filename, "parent")
     mode = info.external_attr >> 16
     file_type = stat.S_IFMT(mode)  # 0 when the archiver recorded permissions only
     if file_type and file_type not in (stat.S_IFREG, stat.S_IFDIR):
-        kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise UnsafeZipEntry(info.filename, "symlink" if stat.S_ISLNK(mode) else "special")
+    return path
+
+
+def _check_entry(info: zipfile.ZipInfo, archive: Path) -> str:
+    name = info.filename
+    try:
+        return str(zip_entry_path(info))
+    except UnsafeZipEntry as exc:
+        if exc.reason == "absolute":
+            raise SubmissionError(
+                f"{archive.name}: entry {name!r} has an absolute path; re-create the zip from inside "
+                "your assignment folder (e.g. `llmkit submit TOPIC`)"
+            ) from None
+        if exc.reason == "parent":
+            raise SubmissionError(
+                f"{archive.name}: entry {name!r} points outside the archive ('..'); re-create the zip "
+                "with `llmkit submit TOPIC`"
+            ) from None
+        kind = "a symbolic link" if exc.reason == "symlink" else "not a regular file"
         raise SubmissionError(
             f"{archive.name}: entry {name!r} is {kind}; submit plain files only (`llmkit submit TOPIC`)"
-        )
-    return str(path)
+        ) from None
 
 
 def _read_zip(archive: Path) -> dict[str, bytes]:

@@ -7,14 +7,13 @@ submissions.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from autograder.course import limit_defaults_for
-from autograder.errors import ConfigError
+from autograder.errors import ConfigError, describe_validation, read_toml
 from autograder.policy import PolicyRule
 
 MANIFEST_NAME = "manifest.toml"
@@ -111,21 +110,6 @@ class Manifest(_Frozen):
         return self.submission.modules
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "missing":
-            msg = "this key is required"
-        elif err["type"] == "too_short":
-            msg = "must not be empty"
-        elif err["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against docs/authoring.md"
-        lines.append(f"{path}: key '{key}': {msg}")
-    return "\n".join(lines)
-
-
 def load_manifest(folder: Path) -> Manifest:
     """Read `folder/manifest.toml`; the id must equal the folder name.
 
@@ -136,19 +120,14 @@ def load_manifest(folder: Path) -> Manifest:
     path = Path(folder) / MANIFEST_NAME
     if not path.is_file():
         raise ConfigError(f"{path}: file not found; every assignment folder needs a manifest.toml (see docs/authoring.md)")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not valid UTF-8; save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    data = read_toml(path)
     limit_defaults = limit_defaults_for(folder)
     if limit_defaults and isinstance(data.get("limits", {}), dict):
         data["limits"] = {**limit_defaults, **data.get("limits", {})}
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from None
+        raise ConfigError(describe_validation(exc, path, spelling="check its spelling against docs/authoring.md")) from None
     if manifest.id != Path(folder).resolve().name:
         raise ConfigError(
             f"{path}: key 'id': {manifest.id!r} differs from the folder name "

@@ -128,3 +128,20 @@ def test_course_sandbox_defaults_fill_what_manifests_leave_out(tmp_path):
     with pytest.raises(ConfigError) as err:
         resolve("90-calc", root=tmp_path)
     assert "key 'sandbox.backend'" in str(err.value)
+
+
+def test_manifest_and_course_word_config_errors_with_one_helper(tmp_path):
+    """read_toml / describe_validation (autograder.errors) serve both files: same UTF-8 and TOML
+    messages; an unknown key's fix is file-specific."""
+    folder = _manifest(tmp_path, "colour = 3\n" + GOOD_MANIFEST)
+    with pytest.raises(ConfigError, match="unknown key; check its spelling against docs/authoring.md"):
+        load_manifest(folder)
+    for name, load in (("manifest.toml", lambda p: load_manifest(p.parent)), ("course.toml", load_course)):
+        path = tmp_path / name.split(".")[0] / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"id = \"\xff\"\n")
+        with pytest.raises(ConfigError, match=f"{name}: not valid UTF-8; save it as UTF-8"):
+            load(path)
+        path.write_text("id = [")
+        with pytest.raises(ConfigError, match=f"{name}: not valid TOML .*; fix the syntax at that line"):
+            load(path)

@@ -4,11 +4,21 @@ Uniqueness is the database's job, not the caller's: one submission per
 (student, assignment, content hash), one grade per (submission, tests hash),
 one result per (grade, test). Two grading processes writing at once therefore
 cannot create duplicate rows, whatever order they finish in.
+
+Versions: a file records its schema version in SQLite's `PRAGMA user_version` (0: a brand-new
+file, or one from before versioning). `MIGRATIONS[k - 1]` upgrades a file at version k-1 to k;
+opening a gradebook runs the missing ones in order, then the DDL, then sets user_version, all in
+one transaction (a failure leaves the file as it was). `DDL` always describes the newest schema
+and is applied to every file (CREATE ... IF NOT EXISTS), so a brand-new file gets the newest
+tables from migration 1 and every later migration must be idempotent: check before it alters
+(e.g. add a column only if `PRAGMA table_info` lacks it). To change the schema: update DDL and
+append a migration. A file newer than this code is refused with both versions named.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+import sqlite3
+from collections.abc import Callable
 
 # subtle: a list, so a test can append e.g. "PRAGMA max_page_count = 40" to simulate a full disk
 PRAGMAS = [
@@ -109,3 +119,25 @@ CREATE TABLE IF NOT EXISTS test_results (
 CREATE INDEX IF NOT EXISTS submissions_by_assignment ON submissions (assignment_id, student_id);
 CREATE INDEX IF NOT EXISTS grades_by_submission ON grades (submission_id, finished_at);
 """
+
+
+def _statements(ddl: str) -> list[str]:
+    return [statement for statement in ddl.split(";") if statement.strip()]
+
+
+def apply_ddl(db: sqlite3.Connection) -> None:
+    """Create whatever of the newest schema is missing (tables, indexes); idempotent."""
+    for statement in _statements(DDL):
+        db.execute(statement)
+
+
+def _v1(db: sqlite3.Connection) -> None:
+    """0 -> 1: the first versioned schema. A brand-new file, or one written before versioning (its
+    tables are those of version 1), gets the tables and indexes it lacks."""
+    apply_ddl(db)
+
+
+# MIGRATIONS[k - 1]: version k-1 -> k. Append only; never edit or reorder a released migration.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+
+SCHEMA_VERSION = len(MIGRATIONS)  # the newest version this code writes

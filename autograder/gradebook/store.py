@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from autograder.errors import GraderFailure
-from autograder.gradebook.schema import DDL, PRAGMAS, SCHEMA_VERSION
+from autograder.gradebook import schema
+from autograder.gradebook.schema import PRAGMAS
 from autograder.harness.scoring import TestRecord
 from autograder.results import SubmissionResult
 from autograder.sandbox.base import pid_alive
@@ -96,18 +97,33 @@ class Gradebook:
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             for pragma in PRAGMAS:
                 self._db.execute(pragma)
-            with self._tx() as db:
-                for statement in DDL.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version == 0:
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                elif version > SCHEMA_VERSION:
-                    raise GradebookError(f"{self.path}: written by a newer llmkit (schema {version}, this one "
-                                         f"knows {SCHEMA_VERSION}); upgrade llmkit")
+            self._migrate()
+        except GradebookError:
+            self._db.close()
+            raise
         except (sqlite3.Error, OSError) as exc:
             raise self._error(exc, "open") from None
+
+    def _migrate(self) -> None:
+        """Bring the file to the newest schema (see `schema`): the migrations it lacks, in order, then
+        the DDL, then its user_version, in one transaction. A file newer than this code is refused."""
+        migrations = schema.MIGRATIONS  # read at open time, so a test can add one
+        newest = len(migrations)
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > newest:
+                raise GradebookError(
+                    f"{self.path}: written by a newer llmkit (gradebook schema version {version}; this llmkit "
+                    f"knows versions up to {newest}); upgrade llmkit to open it "
+                    "(update the kit, then reinstall it: pip install -c constraints.txt -e .)")
+            for target in range(version + 1, newest + 1):
+                try:
+                    migrations[target - 1](db)
+                except sqlite3.Error as exc:
+                    raise self._error(exc, f"upgrade it from schema version {target - 1} to {target}") from None
+            schema.apply_ddl(db)
+            if version != newest:
+                db.execute(f"PRAGMA user_version = {int(newest)}")
 
     def _error(self, exc: Exception, doing: str) -> GradebookError:
         text = str(exc)

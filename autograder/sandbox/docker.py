@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import struct
 import tempfile
 import threading
 import uuid
@@ -102,25 +101,18 @@ class _Demux(threading.Thread):
         self.protocol_w = protocol_w
         self.output_w = output_w
 
-    def _read(self, n: int) -> bytes:
-        data = bytearray()
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise EOFError
-            data += chunk
-        return bytes(data)
-
     def run(self) -> None:
+        from docker.utils.socket import STDOUT, SocketError, frames_iter
+
         try:
-            while True:
-                kind, size = struct.unpack(">BxxxL", self._read(8))
-                payload = self._read(size)
-                target = self.protocol_w if kind == 1 else self.output_w
+            # The SDK's frame parser (8-byte headers: stream id, payload size); it
+            # ends at EOF, including EOF inside a frame.
+            for stream, payload in frames_iter(self.sock, tty=False):
+                target = self.protocol_w if stream == STDOUT else self.output_w
                 view = memoryview(payload)
                 while view:
                     view = view[os.write(target, view):]
-        except (EOFError, OSError, struct.error):
+        except (OSError, SocketError):
             pass
         finally:
             for fd in (self.protocol_w, self.output_w):

@@ -188,8 +188,79 @@ def build_wheelhouse(dest: Path, log=print, requirements: list[str] | None = Non
     return dest
 
 
-def build_offline_base(client, *, suite: str = "bookworm", mirror: str = "http://deb.debian.org/debian", log=print) -> str:
-    """Create `llmkit-base:<suite>` with debootstrap + docker import (skipped when it exists)."""
+APT_DIR = Path("/etc/apt")
+_MIRROR_SCHEMES = ("http://", "https://", "ftp://", "file:")
+
+
+def _apt_one_line_entries(text: str):
+    """(types, uris, suites) of each `deb URI suite components...` line of a sources.list file."""
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) < 3 or words[0] not in ("deb", "deb-src"):
+            continue
+        rest = words[1:]
+        if rest[0].startswith("["):  # options: [arch=amd64 signed-by=...]
+            while rest and not rest[0].endswith("]"):
+                rest = rest[1:]
+            rest = rest[1:]
+        if len(rest) >= 2:
+            yield [words[0]], [rest[0]], [rest[1]]
+
+
+def _apt_deb822_entries(text: str):
+    """(types, uris, suites) of each enabled stanza of a deb822 .sources file."""
+    stanzas: list[dict[str, str]] = [{}]
+    key = None
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        if not line.strip():
+            stanzas.append({})
+            key = None
+        elif line[0] in " \t" and key is not None:
+            stanzas[-1][key] += " " + line.strip()
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            key = key.strip().lower()
+            stanzas[-1][key] = value.strip()
+    for stanza in stanzas:
+        if stanza.get("enabled", "yes").lower() in ("no", "false", "0"):
+            continue
+        types, uris, suites = (stanza.get(k, "").split() for k in ("types", "uris", "suites"))
+        if types and uris and suites:
+            yield types, uris, suites
+
+
+def apt_debian_mirror(suite: str, apt_dir: Path | None = None) -> str | None:
+    """The Debian mirror this host's apt uses (/etc/apt/sources.list, sources.list.d/*.list and
+    deb822 *.sources), for debootstrap: a `deb` URI whose path ends in /debian, preferring one that
+    serves `suite` itself; None when the host names no Debian mirror (an Ubuntu host, say)."""
+    apt_dir = APT_DIR if apt_dir is None else Path(apt_dir)
+    entries = []
+    files = [apt_dir / "sources.list"]
+    files += sorted((apt_dir / "sources.list.d").glob("*.list")) + sorted((apt_dir / "sources.list.d").glob("*.sources"))
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        parse = _apt_deb822_entries if path.suffix == ".sources" else _apt_one_line_entries
+        entries += list(parse(text))
+    candidates = []
+    for types, uris, suites in entries:
+        if "deb" not in types:
+            continue
+        for uri in uris:
+            if uri.startswith(_MIRROR_SCHEMES) and uri.rstrip("/").rsplit("/", 1)[-1] == "debian":
+                candidates.append((suite not in suites, uri.rstrip("/")))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def build_offline_base(client, *, suite: str = "bookworm", mirror: str | None = None, log=print) -> str:
+    """Create `llmkit-base:<suite>` with debootstrap + docker import (skipped when it exists).
+
+    The Debian mirror: `mirror`, else the one this host's apt configuration names
+    (`apt_debian_mirror`), else none at all, so debootstrap uses its own default."""
     import docker
 
     tag = f"llmkit-base:{suite}"
@@ -206,8 +277,10 @@ def build_offline_base(client, *, suite: str = "bookworm", mirror: str = "http:/
         if rootfs.exists():
             shutil.rmtree(rootfs)
         rootfs.mkdir(parents=True)
-        _run(["debootstrap", "--variant=minbase", "--include=python3,python3-venv", suite, str(rootfs), mirror],
-             "debootstrap", log)
+        mirror = mirror or apt_debian_mirror(suite)
+        log(f"debootstrap {suite} from " + (mirror or "debootstrap's default mirror"))
+        _run(["debootstrap", "--variant=minbase", "--include=python3,python3-venv", suite, str(rootfs),
+              *([mirror] if mirror else [])], "debootstrap", log)
     with tempfile.TemporaryDirectory(dir=CACHE_DIR) as tmp:
         archive = Path(tmp) / "rootfs.tar"
         with tarfile.open(archive, "w") as tar:
@@ -274,19 +347,21 @@ def _fill(folder: Path, files) -> None:
 
 
 def build_images(client, environments=(), *, offline: bool = True, base_image: str | None = None, gpu: bool = False,
-                 unrestricted: bool = False, unrestricted_tag: str | None = None, log=print) -> dict[str, str]:
+                 unrestricted: bool = False, unrestricted_tag: str | None = None, mirror: str | None = None,
+                 log=print) -> dict[str, str]:
     """Build the image of every package set in `environments` (see `assignment_environments`), and
     with `unrestricted` the image with every runtime dependency; returns {tag: image id}.
 
     CPU images install only wheels from the host's wheelhouse, with the network off when offline.
     GPU images (docker/Dockerfile.gpu) are built online: pip installs the CUDA build of torch from
-    the index inside the build."""
+    the index inside the build. `mirror`: the Debian mirror of the offline base (see
+    `build_offline_base`)."""
     if gpu and offline:
         raise SandboxError("the GPU images are built online (`llmkit image build --gpu --online`): their CUDA base "
                            "and the CUDA build of torch come from registries")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     if base_image is None:
-        base_image = GPU_BASE_IMAGE if gpu else (build_offline_base(client, log=log) if offline else "python:3.11-slim")
+        base_image = GPU_BASE_IMAGE if gpu else (build_offline_base(client, mirror=mirror, log=log) if offline else "python:3.11-slim")
     keys = sorted({environment_key(e) for e in environments})
     targets: list[tuple[str, tuple[str, ...] | None]] = [(environment_tag(key, gpu), key) for key in keys]
     if unrestricted:

@@ -162,3 +162,50 @@ def test_sweep_survives_a_container_removed_by_another_grader():
 
     assert sweep(_Client()) == 0
     assert remove_containers(_Client(), {"llmkit.session": "x"}) == 0
+
+
+def test_demux_splits_interleaved_frames_and_closes_both_pipes_at_eof():
+    """Docker's multiplexed attach stream, fed through a socket in small pieces: stdout frames
+    reach the protocol pipe, stderr frames the output pipe, in order; EOF closes both."""
+    import os
+    import socket
+    import struct
+    import threading
+
+    from autograder.sandbox.docker import _Demux
+
+    def frame(stream: int, data: bytes) -> bytes:
+        return struct.pack(">BxxxL", stream, len(data)) + data
+
+    frames = [(1, b"proto-1"), (2, b"print one\n"), (1, b"x" * 70000), (2, b""), (2, b"print two\n"), (1, b"proto-2")]
+    stream = b"".join(frame(kind, data) for kind, data in frames)
+    host, container = socket.socketpair()
+    protocol_r, protocol_w = os.pipe()
+    output_r, output_w = os.pipe()
+    demux = _Demux(host, protocol_w, output_w)
+    demux.start()
+
+    def feed():  # split headers and payloads across writes
+        for i in range(0, len(stream), 5):
+            container.sendall(stream[i:i + 5])
+        container.close()
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    collected = {protocol_r: b"", output_r: b""}
+
+    def drain(fd):
+        while chunk := os.read(fd, 65536):  # b"" once the demux closed the write end
+            collected[fd] += chunk
+
+    drains = [threading.Thread(target=drain, args=(fd,)) for fd in collected]
+    for t in drains:
+        t.start()
+    for t in (feeder, demux, *drains):
+        t.join(timeout=30)
+        assert not t.is_alive()
+    host.close()
+    os.close(protocol_r)
+    os.close(output_r)
+    assert collected[protocol_r] == b"proto-1" + b"x" * 70000 + b"proto-2"
+    assert collected[output_r] == b"print one\nprint two\n"

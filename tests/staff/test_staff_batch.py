@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -153,3 +154,32 @@ def test_one_student_batch_is_not_mistaken_for_a_wrapper(tmp_path):
     wrapped = plain_batch(tmp_path / "wrap" / "downloads", {"s1": "full", "s2": "full"})
     archive = zip_folder(wrapped.parent, tmp_path / "batch.zip")
     assert [e.key for e in open_batch(archive, tmp_path / "w2").entries] == ["s1", "s2"]
+
+
+def _entry(name: str, file_type: int = 0) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (file_type | 0o644) << 16
+    return info
+
+
+@pytest.mark.parametrize("name, file_type, reason", [
+    ("/etc/calc.py", 0, "absolute"), ("\\etc\\calc.py", 0, "absolute"), ("C:/calc.py", 0, "absolute"),
+    ("../../calc.py", 0, "parent"), ("hw\\..\\..\\calc.py", 0, "parent"),
+    ("calc.py", stat.S_IFLNK, "symlink"), ("calc.py", stat.S_IFIFO, "special"),
+])
+def test_one_zip_entry_check_for_submissions_and_batches(tmp_path, name, file_type, reason):
+    """intake (a student's zip) and batch (the LMS download) refuse the same entries, through one
+    function, each with its own wording."""
+    from autograder.intake import UnsafeZipEntry, take_in, zip_entry_path
+
+    assert zip_entry_path(_entry("hw\\calc.py", stat.S_IFREG)).as_posix() == "hw/calc.py"
+    with pytest.raises(UnsafeZipEntry) as info:
+        zip_entry_path(_entry(name, file_type))
+    assert info.value.reason == reason
+    archive = tmp_path / "s.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(_entry(name, file_type), GOOD)
+    with pytest.raises(SubmissionError, match="re-create the zip|plain files only"):
+        take_in(archive, ("calc.py",), tmp_path / "one")
+    with pytest.raises(SubmissionError, match="re-download the batch"):
+        open_batch(archive, tmp_path / "work")

@@ -139,3 +139,99 @@ def test_full_disk_gives_a_clear_error_and_keeps_what_was_recorded(tmp_path, mon
         assert book.integrity() == "ok"
         grades = book.counts()["grades"]
         assert book.counts()["test_results"] == 3 + 50 * (grades - 1)  # every grade complete, none half-written
+
+
+# --- schema versions and migrations ----------------------------------------------------------------
+
+def _version_1_file(path: Path) -> None:
+    """A gradebook as version 1 wrote it: its DDL, user_version 1, and one submission."""
+    db = sqlite3.connect(path)
+    db.executescript(schema.DDL)
+    db.execute("INSERT INTO students (id, name) VALUES ('s1', 'Jane')")
+    db.execute("INSERT INTO assignments (id, updated_at) VALUES ('90-calc', '2027-01-01')")
+    db.execute("INSERT INTO submissions (student_id, assignment_id, content_hash, received_at) "
+               "VALUES ('s1', '90-calc', 'h1', '2027-02-01')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+
+def _user_version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_new_file_gets_the_newest_version(tmp_path):
+    with Gradebook(tmp_path / "gb.sqlite"):
+        pass
+    assert _user_version(tmp_path / "gb.sqlite") == len(schema.MIGRATIONS) == schema.SCHEMA_VERSION
+
+
+def test_version_1_file_opens_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "gb.sqlite"
+    _version_1_file(path)
+    with Gradebook(path) as book:
+        assert book._read("SELECT student_id, content_hash FROM submissions") == [
+            {"student_id": "s1", "content_hash": "h1"}]
+        _setup(book)
+        assert _submission(book, "s1", "h1") == 1  # the same row, not a new one
+    assert _user_version(path) == schema.SCHEMA_VERSION
+
+
+def _v2_add_note(db: sqlite3.Connection) -> None:
+    """A synthetic migration 1 -> 2: a column, added only when missing (idempotent)."""
+    if "note" not in {row[1] for row in db.execute("PRAGMA table_info(submissions)")}:
+        db.execute("ALTER TABLE submissions ADD COLUMN note TEXT NOT NULL DEFAULT 'migrated'")
+
+
+def test_a_new_migration_upgrades_a_version_1_file_and_keeps_its_data(tmp_path, monkeypatch):
+    path = tmp_path / "gb.sqlite"
+    _version_1_file(path)
+    ran = []
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, lambda db: (ran.append(2), _v2_add_note(db))])
+    with Gradebook(path) as book:
+        assert book._read("SELECT student_id, content_hash, note FROM submissions") == [
+            {"student_id": "s1", "content_hash": "h1", "note": "migrated"}]
+    assert _user_version(path) == 2 and ran == [2]
+    with Gradebook(path):  # already at 2: nothing runs again
+        pass
+    assert ran == [2]
+    fresh = tmp_path / "fresh.sqlite"  # a brand-new file runs every migration, from 1
+    with Gradebook(fresh):
+        pass
+    assert _user_version(fresh) == 2 and ran == [2, 2]
+
+
+def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "gb.sqlite"
+    _version_1_file(path)
+
+    def broken(db):
+        db.execute("ALTER TABLE submissions ADD COLUMN note TEXT")
+        db.execute("ALTER TABLE no_such_table ADD COLUMN x TEXT")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
+    with pytest.raises(GradebookError, match="from schema version 1 to 2"):
+        Gradebook(path)
+    assert _user_version(path) == 1
+    db = sqlite3.connect(path)
+    assert "note" not in {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
+    db.close()
+
+
+def test_a_file_newer_than_the_code_is_refused_naming_both_versions(tmp_path):
+    path = tmp_path / "gb.sqlite"
+    _version_1_file(path)
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 4}")
+    db.commit()
+    db.close()
+    with pytest.raises(GradebookError) as info:
+        Gradebook(path)
+    message = str(info.value)
+    assert f"schema version {schema.SCHEMA_VERSION + 4}" in message
+    assert f"up to {schema.SCHEMA_VERSION}" in message and "upgrade llmkit" in message
+    assert _user_version(path) == schema.SCHEMA_VERSION + 4

@@ -127,3 +127,20 @@ def test_course_init_writes_next_term_and_fresh_gradebook(tmp_path, cli):
     again = cli("course", "init", "2027-fall", "--from", path, "--shift-days", "7", "-o", out,
                 "--gradebook", tmp_path / "fall.sqlite")
     assert again.exit_code == 2 and "fresh gradebook" in again.output
+
+
+def test_dump_course_round_trips_every_table_in_order():
+    """dump_course (tomli_w) writes name/term/timezone, then [sandbox], [late], [letters], then one
+    [[assignments]] / [[extensions]] table per entry, a per-assignment late policy under its entry."""
+    course = _course({"policy": "per_hour", "rate": 0.01}, timezone="America/Los_Angeles",
+                     sandbox={"backend": "docker", "memory_mb": 2048}, letters={"A": 90, "B-": 80},
+                     extensions=[{"student": "s 1", "assignment": "*", "hours": 24, "reason": 'said "flu"'}])
+    entries = [a.model_copy(update={"title": "Tokens \\ \"BPE\"", "late": None}) for a in course.assignments]
+    entries[1] = entries[1].model_copy(update={"late": course.late.model_copy(update={"policy": "per_day"})})
+    course = course.model_copy(update={"assignments": tuple(entries)})
+    text = dump_course(course)
+    assert Course.model_validate(tomllib.loads(text)) == course
+    headers = [line for line in text.splitlines() if line.startswith("[")]
+    assert headers == ["[sandbox]", "[late]", "[letters]", "[[assignments]]", "[[assignments]]",
+                       "[assignments.late]", "[[extensions]]"]
+    assert text.startswith("# The course term") and 'name = "LLMs"' in text and "B- = 80" in text
