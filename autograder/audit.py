@@ -62,13 +62,18 @@ class AuditReport:
         return self.meets_target and not self.grader_failed
 
 
-def all_mutants(topic: Topic) -> list[Mutant]:
+def _solution_dir(topic: Topic) -> Path:
     if topic.solution_dir is None:
         raise SubmissionError(f"solutions/{topic.id} is missing: the mutation audit mutates the reference solution, "
                               "which a student copy of the kit does not have; run it where solutions/ is present")
+    return topic.solution_dir
+
+
+def all_mutants(topic: Topic) -> list[Mutant]:
+    solution_dir = _solution_dir(topic)
     out: list[Mutant] = []
     for name in topic.manifest.submission.files:
-        out += mutants((topic.solution_dir / name).read_text(encoding="utf-8"), name)
+        out += mutants((solution_dir / name).read_text(encoding="utf-8"), name)
     return out
 
 
@@ -96,6 +101,7 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
 
     started = time.monotonic()
     report = AuditReport(topic=topic.id)
+    solution_dir = _solution_dir(topic)
     candidates = all_mutants(topic)
     report.sampled_from = len(candidates)
     report.stale = stale_equivalents(topic, candidates)
@@ -113,7 +119,7 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
             sub = work / "submission"
             sub.mkdir()
             for name in topic.manifest.submission.files:
-                shutil.copyfile(topic.solution_dir / name, sub / name)
+                shutil.copyfile(solution_dir / name, sub / name)
             (sub / mutant.file).write_text(mutant.source, encoding="utf-8")
             result = grade_submission(topic=topic, source=sub, out_dir=work / "out", sandbox=sandbox,
                                       suite="hidden", name="mutant", fail_fast=True)

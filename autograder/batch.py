@@ -334,7 +334,8 @@ def load_roster(path: Path) -> tuple[Student, ...]:
     if pick["id"] is None:
         raise ConfigError(f"{path}: no student id column; add a header 'id' (or student_id, sid, login); "
                           f"found: {', '.join(reader.fieldnames or []) or 'no header'}")
-    students, seen = [], {}
+    students: list[Student] = []
+    seen: dict[str, int] = {}
     for lineno, row in enumerate(reader, start=2):
         values = {k: (row.get(col) or "").strip() for k, col in pick.items() if col}
         if canvas_export and values.get("name", "").lower().startswith("points possible"):

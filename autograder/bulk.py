@@ -235,7 +235,8 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
             outcomes[futures[fut]] = outcome
             if on_event:
                 on_event("done", outcome, len(entries))
-    return run_id, tuple(outcomes), (fatal[0] if fatal else "")
+    # every future filled its slot (fut.result() raised otherwise)
+    return run_id, tuple(o for o in outcomes if o is not None), (fatal[0] if fatal else "")
 
 
 def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], seconds: float, fatal: str) -> str:

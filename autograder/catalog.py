@@ -37,11 +37,14 @@ class Topic:
     @property
     def source_dir(self) -> Path:
         """Where the tests live: solutions/ when present (staff), else assignments/ (students)."""
-        return self.solution_dir or self.assignment_dir
+        folder = self.solution_dir or self.assignment_dir
+        if folder is None:  # resolve() makes no such Topic
+            raise UnknownTopic(f"topic {self.id!r} has neither a solution nor an assignment folder")
+        return folder
 
 
 def _ids(root: Path) -> list[str]:
-    ids = set()
+    ids: set[str] = set()
     for parent in ("solutions", "assignments"):
         base = root / parent
         if base.is_dir():
@@ -71,5 +74,8 @@ def resolve(topic: str, root: Path | None = None) -> Topic:
     asg = root / "assignments" / tid
     sol_dir = sol if (sol / MANIFEST_NAME).is_file() else None
     asg_dir = asg if (asg / MANIFEST_NAME).is_file() else None
-    manifest = load_manifest(sol_dir or asg_dir)
+    folder = sol_dir or asg_dir
+    if folder is None:  # _ids() lists only folders with a manifest; it went away since
+        raise UnknownTopic(f"topic {tid!r} under {root} has no {MANIFEST_NAME} any more")
+    manifest = load_manifest(folder)
     return Topic(id=tid, manifest=manifest, solution_dir=sol_dir, assignment_dir=asg_dir)

@@ -322,7 +322,7 @@ def release(topic: str | None, all_: bool, check_only: bool, kit_dir: Path | Non
 def _topics(topic: str | None, all_: bool) -> list[Topic]:
     if all_ == bool(topic):
         raise click.UsageError("give either a TOPIC or --all")
-    return list_topics() if all_ else [resolve(topic)]
+    return [resolve(topic)] if topic else list_topics()  # a TOPIC exactly when not --all
 
 
 @main.command()

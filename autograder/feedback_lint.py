@@ -40,6 +40,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def _calls_code_under_test(node: ast.AST) -> bool:
                for n in ast.walk(node))
 
 
-def _docstring_node(node: ast.AST) -> ast.AST | None:
+def _docstring_node(node: ast.AST) -> ast.Expr | None:
     body = getattr(node, "body", None)
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
             and isinstance(body[0].value.value, str):
@@ -148,7 +149,7 @@ def _docstring_node(node: ast.AST) -> ast.AST | None:
     return None
 
 
-def _collect(nodes: list[ast.AST]) -> _Collector:
+def _collect(nodes: Sequence[ast.AST]) -> _Collector:
     collector = _Collector()
     for node in nodes:
         for inner in ast.walk(node):  # no docstring of any nested def is a literal of the test
@@ -163,7 +164,7 @@ def _is_parametrize(dec: ast.AST) -> bool:
     return isinstance(target, ast.Attribute) and target.attr == "parametrize"
 
 
-def _test_parts(fn: ast.FunctionDef) -> list[ast.AST]:
+def _test_parts(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
     """The body (without the docstring) and the parametrize values of a test."""
     doc = _docstring_node(fn)
     parts: list[ast.AST] = [stmt for stmt in fn.body if stmt is not doc]
@@ -189,7 +190,7 @@ def _module_names(tree: ast.Module) -> dict[str, list[ast.AST]]:
     return defs
 
 
-def _literals_of_test(fn: ast.FunctionDef, module: dict[str, list[ast.AST]]) -> list[Literal]:
+def _literals_of_test(fn: ast.FunctionDef | ast.AsyncFunctionDef, module: dict[str, list[ast.AST]]) -> list[Literal]:
     found = _collect(_test_parts(fn))
     literals = list(found.literals)
     pending = set(found.names) | {a.arg for a in fn.args.args}  # fixtures defined in the module
@@ -274,7 +275,7 @@ def lint_file(path: Path, handout: str = "", label: str | None = None) -> list[s
     except SyntaxError as exc:
         return [f"{label}:{exc.lineno}: does not parse: {exc.msg}"]
     module = _module_names(tree)
-    tests: list[ast.FunctionDef] = []
+    tests: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name.startswith("test"):
             tests.append(stmt)

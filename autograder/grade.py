@@ -20,7 +20,7 @@ import time
 from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
 from autograder import __version__
 from autograder.catalog import Topic
@@ -172,7 +172,7 @@ def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str 
     """Grade `source` (folder or zip) and write `out_dir/results.json`. Never raises for a student's fault."""
     name = name or submission_name(source)
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
+    meta: dict[str, Any] = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
     try:
         check_resources(topic)
         meta.update(preflight(sandbox, gpu, topic.manifest.environment.packages))

@@ -153,8 +153,8 @@ def _read_zip(archive: Path) -> dict[str, bytes]:
         return contents
 
 
-def _read_folder(folder: Path) -> dict[str, bytes]:
-    contents: dict[str, bytes] = {}
+def _read_folder(folder: Path) -> dict[str, bytes | None]:
+    contents: dict[str, bytes | None] = {}
     total = 0
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
@@ -200,7 +200,7 @@ def _from_notebook(contents: dict[str, bytes | None], files: tuple[str, ...], in
                               f"{', '.join(files)}; submit exactly one notebook")
     where = notebooks[0]
     try:
-        conversion = convert(contents[where], files, PurePosixPath(where).name)
+        conversion = convert(contents[where] or b"", files, PurePosixPath(where).name)  # never empty: see `notebooks`
     except NotebookError as exc:
         raise SubmissionError(str(exc)) from None
     intake.notebook, intake.notebook_text = where, conversion.stripped
@@ -232,6 +232,7 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
     source = Path(source)
     if not source.exists():
         raise SubmissionError(f"{source}: no such file or folder; check the path")
+    contents: dict[str, bytes | None]  # None: a symbolic link (in a folder)
     if source.is_dir():
         contents = _read_folder(source)
     elif source.suffix.lower() == ".ipynb":
@@ -240,7 +241,7 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
                                   "(Edit > Clear All Outputs) and save the notebook again")
         contents = {source.name: source.read_bytes()}
     elif zipfile.is_zipfile(source) or source.suffix.lower() == ".zip":
-        contents = _read_zip(source)
+        contents = dict(_read_zip(source))
     elif source.suffix == ".py" and len(files) == 1:
         contents = {files[0]: source.read_bytes()} if source.name == files[0] else {source.name: source.read_bytes()}
     else:

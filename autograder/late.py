@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from autograder.course import Course, LatePolicy
+from autograder.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,19 @@ class FinalGrade:
 
 def deadline(course: Course, assignment_id: str, student_id: str) -> datetime:
     """The student's own deadline for the assignment (the latest of their extensions, if any)."""
-    due = course.assignment(assignment_id).due
+    entry = course.assignment(assignment_id)
+    if entry is None:
+        raise ConfigError(f"course.toml has no assignment {assignment_id!r}; add an [[assignments]] entry for it")
+    due = entry.due
     best = due
     for ext in course.extensions:
         if ext.student == student_id and ext.assignment in (assignment_id, "*"):
-            mine = ext.due if ext.due is not None else due + timedelta(hours=ext.hours)
+            if ext.due is not None:
+                mine = ext.due
+            elif ext.hours is not None:
+                mine = due + timedelta(hours=ext.hours)
+            else:  # the course model accepts no such extension
+                continue
             best = max(best, mine)
     return best
 
@@ -92,7 +101,7 @@ def final_grades(course: Course, rows, students) -> list[FinalGrade]:
     gradebook's current `rows` (GradeRow-like: student_id, assignment_id, status, score, max_score,
     submitted_at)."""
     by_key = {(r.student_id, r.assignment_id): r for r in rows}
-    points = {}
+    points: dict[str, float] = {}
     for r in rows:
         if r.max_score > 0:
             points[r.assignment_id] = max(points.get(r.assignment_id, 0.0), r.max_score)

@@ -57,7 +57,7 @@ def _findings(source: str, filename: str) -> list[tuple[int, str]]:
             continue
         for operand in [node.left, *node.comparators]:
             for sub in ast.walk(operand):
-                if _is_approx(sub, modules, functions) and id(sub) not in seen:
+                if isinstance(sub, ast.Call) and _is_approx(sub, modules, functions) and id(sub) not in seen:
                     seen.add(id(sub))
                     found.append((sub.lineno, f"pytest.approx in an == comparison lets an empty array pass; {FIX}"))
     return sorted(found)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import copy
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from autograder.release import BEGIN, END
 
@@ -66,7 +66,7 @@ def solution_lines(source: str) -> set[int]:
     return lines
 
 
-def _candidates(tree: ast.AST, region: set[int]) -> Iterator[tuple[ast.AST, str, str]]:
+def _candidates(tree: ast.AST, region: set[int]) -> Iterator[tuple[ast.expr | ast.stmt, str, str]]:
     """(node, kind, description) for every mutation point inside the region."""
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
@@ -84,7 +84,7 @@ def _candidates(tree: ast.AST, region: set[int]) -> Iterator[tuple[ast.AST, str,
             yield node, "bool", f"'{_SYMBOL[type(node.op)]}' -> '{_SYMBOL[other]}'"
         elif isinstance(node, ast.Constant) and type(node.value) is bool:
             yield node, "flip", f"{node.value} -> {not node.value}"
-        elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):  # bool: the branch above
             yield node, "+1", f"{node.value!r} -> {node.value + 1!r}"
             yield node, "-1", f"{node.value!r} -> {node.value - 1!r}"
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
@@ -103,7 +103,8 @@ def _candidates(tree: ast.AST, region: set[int]) -> Iterator[tuple[ast.AST, str,
 
 def _mutate_copy(tree: ast.AST, index: int, kind: str) -> ast.AST | None:
     clone = copy.deepcopy(tree)
-    node = list(ast.walk(clone))[index]
+    # Any: `kind` says which node type _candidates found at this index (BinOp, Compare, Constant...)
+    node: Any = list(ast.walk(clone))[index]
     if kind == "op":
         node.op = _BINOP_SWAPS[type(node.op)]()
     elif kind.startswith("cmp"):

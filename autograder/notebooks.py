@@ -27,6 +27,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 TAG_PREFIX = "llmkit:file="
 _MARKER_LINE = re.compile(r"^\s*#\s*llmkit:\s*file\s*=\s*(\S+)\s*$")
@@ -110,7 +111,7 @@ def _where(index: int, source: str) -> str:
     return f"cell {index} (`{first[:40]}{'...' if len(first) > 40 else ''}`)"
 
 
-def _read(data: bytes, label: str) -> tuple[object, list[str]]:
+def _read(data: bytes, label: str) -> tuple[Any, list[str]]:  # Any: an nbformat NotebookNode (untyped)
     """Parse the notebook into nbformat v4; raise NotebookError with the fix when it cannot be."""
     import nbformat
 
@@ -201,9 +202,10 @@ def _kept(node: ast.stmt) -> bool:
         return True
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if node.value is None or not all(isinstance(t, ast.Name) for t in targets):
+        names = [t for t in targets if isinstance(t, ast.Name)]
+        if node.value is None or len(names) != len(targets):
             return False
-        if all(_CONSTANT_NAME.match(t.id) for t in targets):
+        if all(_CONSTANT_NAME.match(t.id) for t in names):
             return True
         try:
             ast.literal_eval(node.value)

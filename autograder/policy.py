@@ -746,7 +746,7 @@ def _inside_all(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     current = parents.get(node)
     while current is not None and not isinstance(current, ast.stmt):
         current = parents.get(current)
-    targets: list[ast.AST] = []
+    targets: list[ast.expr] = []
     if isinstance(current, ast.Assign):
         targets = current.targets
     elif isinstance(current, (ast.AugAssign, ast.AnnAssign)):
@@ -867,7 +867,7 @@ def _all_args(args: ast.arguments) -> list[ast.arg]:
     return [*args.posonlyargs, *args.args, *args.kwonlyargs, *extra]
 
 
-def _function_locals(args: ast.arguments, body: list[ast.AST]) -> set[str]:
+def _function_locals(args: ast.arguments, body: Sequence[ast.AST]) -> set[str]:
     """Names a function binds (so they are not the built-ins inside it), minus global/nonlocal."""
     bound = {a.arg for a in _all_args(args)}
     declared: set[str] = set()

@@ -264,7 +264,7 @@ def student_readme(topics: list, course: "Course | None") -> str:
     width = max(len(c) for c, _ in commands) + 2
     lines = [f"{c.ljust(width)}# {why}" for c, why in commands]
     lines.insert(2, "# edit the starter: every `raise NotImplementedError` is yours to replace")
-    commands = "\n".join(lines)
+    command_lines = "\n".join(lines)
     return f"""# {title}: assignments
 
 Your copy of the course kit: the assignments (`assignments/NN-slug/`: handout `README.md`, starter
@@ -278,7 +278,7 @@ pip install -c constraints.txt -e .
 
 ## Work on an assignment
 ```bash
-{commands}
+{command_lines}
 ```
 Working in Jupyter or Colab: open `assignments/ID/ID.ipynb` (the handout and the starter code in tagged cells;
 its first cell says what is graded) and give its path to `llmkit check` and `llmkit submit`.
@@ -407,7 +407,9 @@ def _text(path: Path) -> str | None:
 
 def _regions(source: str) -> list[tuple[int, list[str]]]:
     """The solution regions of a reference: (first line number, lines) of each body."""
-    regions, current, start = [], None, 0
+    regions: list[tuple[int, list[str]]] = []
+    current: list[str] | None = None
+    start = 0
     for number, line in enumerate(source.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith(BEGIN):
@@ -437,7 +439,8 @@ def _staff_secrets(solutions_dir: Path, public: list[Path]) -> _Secrets:
     (course/samples/). Hidden files and samples are compared only on what the released material does
     not already show (public tests share imports and helpers with hidden ones)."""
     secrets = _Secrets()
-    public_digests, public_windows = set(), set()
+    public_digests: set[str] = set()
+    public_windows: set[tuple[str, ...]] = set()
     for path in public:
         data = path.read_bytes()
         public_digests.add(_digest(data))
@@ -450,7 +453,7 @@ def _staff_secrets(solutions_dir: Path, public: list[Path]) -> _Secrets:
         try:
             references = load_manifest(solution).submission.files
         except ConfigError:
-            references = []
+            references = ()
         for name in references:
             ref = solution / name
             text = _text(ref) if ref.is_file() else None
@@ -565,29 +568,29 @@ def scan_kit(kit_dir: Path, solutions_dir: Path) -> list[str]:
         roster = _roster_needles(solutions_dir.parent / "course")
         roster_re = re.compile(r"(?<![\w@.])(" + "|".join(map(re.escape, sorted(roster))) + r")(?![\w@])") if roster else None
         for path in files:
-            rel = path.relative_to(kit_dir).as_posix()
+            rel_name = path.relative_to(kit_dir).as_posix()
             data = path.read_bytes()
             if _digest(data) in secrets.digests:
-                problems.append(f"{rel}: a copy of {secrets.digests[_digest(data)]}")
+                problems.append(f"{rel_name}: a copy of {secrets.digests[_digest(data)]}")
             text = _text(path)
             if text is None:
                 continue
             lines = text.splitlines()
-            if path.suffix == ".toml" and any(_STAFF_TABLE.match(line) for line in lines) and not rel.startswith("assignments/"):
-                problems.append(f"{rel}: contains the staff-only [mutants] table")
-            if path.suffix == ".py" and not rel.startswith("assignments/") and any(
+            if path.suffix == ".toml" and any(_STAFF_TABLE.match(line) for line in lines) and not rel_name.startswith("assignments/"):
+                problems.append(f"{rel_name}: contains the staff-only [mutants] table")
+            if path.suffix == ".py" and not rel_name.startswith("assignments/") and any(
                     line.strip().startswith((BEGIN, END)) for line in lines):
-                problems.append(f"{rel}: contains a solution region marker line")
+                problems.append(f"{rel_name}: contains a solution region marker line")
             if roster_re is not None:
                 found = sorted(set(roster_re.findall(text)))
                 if found:
-                    problems.append(f"{rel}: names student(s) of the roster: {', '.join(found[:5])}")
+                    problems.append(f"{rel_name}: names student(s) of the roster: {', '.join(found[:5])}")
             seen: set[str] = set()
             for chunk, line in _windows(lines).items():
                 hit = secrets.windows.get(chunk)
                 if hit is not None and hit[0] not in seen:
                     seen.add(hit[0])
-                    problems.append(f"{rel}: line {line} starts {CHUNK_LINES}+ consecutive lines copied from "
+                    problems.append(f"{rel_name}: line {line} starts {CHUNK_LINES}+ consecutive lines copied from "
                                     f"{hit[0]} (its line {hit[1]})")
     if (kit_dir / "course" / "course.toml").is_file():
         problems += _scan_course(kit_dir / "course" / "course.toml")

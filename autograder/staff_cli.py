@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
 
 from autograder.cli_options import add_columns, grading_setup, print_json, print_table, sandbox_option
@@ -54,7 +55,7 @@ class _Bar:
                                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                                  TextColumn("{task.fields[counts]}"), console=err_console, transient=False)
         self.title = title
-        self.task = None
+        self.task: TaskID | None = None  # set by the "start" event
 
     def __call__(self, kind: str, outcome, total: int) -> None:
         if kind == "start":
@@ -66,7 +67,8 @@ class _Bar:
         c = self.counts
         text = (f"graded {c['graded']} · full {c['full']} · errors {c['error']} · skipped {c['skipped']}"
                 + (f" · [red]grader failures {c['failure']}[/]" if c["failure"] else ""))
-        self.progress.update(self.task, advance=1, counts=text)
+        if self.task is not None:
+            self.progress.update(self.task, advance=1, counts=text)
 
     def __enter__(self):
         self.progress.start()
@@ -391,7 +393,8 @@ COMMANDS = (intake_cmd, bulk_cmd, regrade_cmd, grades_cmd, export_group, report_
 
 def register(main: click.Group) -> None:
     """Add the staff commands to the `llmkit` group; refuses to replace a command of the same name."""
-    clashes = [c.name for c in COMMANDS if c.name in main.commands and main.commands[c.name] is not c]
+    clashes = [name for c in COMMANDS
+               if (name := c.name) is not None and name in main.commands and main.commands[name] is not c]
     if clashes:
         raise ValueError(f"llmkit already has command(s) {', '.join(clashes)}; rename one side in autograder/staff_cli.py")
     for command in COMMANDS:

@@ -126,8 +126,8 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
     approx_uses = lint_bare_approx(sol / "tests")
     report.add("no bare == pytest.approx on worker values", not approx_uses, "; ".join(approx_uses[:6]))
 
-    with tempfile.TemporaryDirectory(prefix="llmkit-validate-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="llmkit-validate-") as tmp_name:
+        tmp = Path(tmp_name)
         first = report.graded(grade_submission(topic=topic, source=sol, out_dir=tmp / "ref1", sandbox=sandbox,
                                                name="reference"))
         report.figures["suite_seconds"] = first.execution_time

@@ -23,6 +23,7 @@ import ast
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from autograder.catalog import Topic
 
@@ -128,7 +129,7 @@ class NbgraderExport:
 
 
 def _nb_cell(kind: str, source: str, meta: dict | None = None) -> dict:
-    cell = {"cell_type": kind, "metadata": {"nbgrader": meta} if meta else {}, "source": source.splitlines(True)}
+    cell: dict[str, Any] = {"cell_type": kind, "metadata": {"nbgrader": meta} if meta else {}, "source": source.splitlines(True)}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -180,14 +181,16 @@ def _test_cells(path: Path, rel: str, hidden: bool) -> tuple[list[dict], list[Ex
     tests = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
     prelude = "".join(segment(n) + "\n" for n in tree.body
                       if n not in tests and not _is_fixture(n) and not (isinstance(n, ast.Expr) and n is tree.body[0]))
-    cells, exported, skipped = [], [], []
+    cells: list[dict] = []
+    exported: list[ExportedTest] = []
+    skipped: list[str] = []
     for fn in tests:
         test_id = f"{rel}::{fn.name}"
         why = _unsupported(fn)
         points = _points(fn)
         if points is None:
             why = why or "has no @pytest.mark.points(n)"
-        if why:
+        if why or points is None:
             skipped.append(f"{test_id}: {why}")
             continue
         params = ", ".join(repr(a.arg) for a in fn.args.args)
@@ -229,7 +232,7 @@ def export_nbgrader(*, topic: Topic, dest: Path, course_id: str = "llmkit") -> N
             cells += more
             exported += tests
             skipped += why
-    notebook = {"cells": cells, "metadata": {
+    notebook: dict[str, Any] = {"cells": cells, "metadata": {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
     for i, cell in enumerate(notebook["cells"]):

@@ -24,6 +24,8 @@ def _fmt(value: float) -> str:
 
 def canvas_column(course: Course, assignment_id: str) -> str:
     entry = course.assignment(assignment_id)
+    if entry is None:
+        return assignment_id
     return entry.canvas_column or entry.title or assignment_id
 
 
@@ -31,7 +33,7 @@ def canvas_csv(course: Course, finals: list[FinalGrade]) -> str:
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
     out.writerow([*CANVAS_FIXED, *(canvas_column(course, a.id) for a in course.assignments)])
-    maxima = {}
+    maxima: dict[str, float] = {}
     for f in finals:
         for g in f.assignments:
             maxima[g.assignment] = max(maxima.get(g.assignment, 0.0), g.max_score)
@@ -51,7 +53,7 @@ def plain_csv(course: Course, finals: list[FinalGrade]) -> str:
         header += [f"{a.id}:{k}" for k in ("status", "raw", "max", "late_minutes", "slip_days", "deduction", "score")]
     out.writerow(header + ["final_percent", "letter", "slip_days_left"])
     for f in finals:
-        row = [f.student_id, f.name, f.email, f.section]
+        row: list[object] = [f.student_id, f.name, f.email, f.section]
         for g in f.assignments:
             row += [g.status, _fmt(g.raw), _fmt(g.max_score), _fmt(g.late_minutes), g.slip_days_used,
                     _fmt(g.deduction), _fmt(g.score)]

@@ -265,7 +265,10 @@ class Gradebook:
                 "image_digest, jobs, host, pid, python, seeds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (assignment_id, tests_hash, command, now_iso(), kit_version, sandbox, image_digest, jobs, host,
                  os.getpid(), sys.version.split()[0], json.dumps(seeds or {}, sort_keys=True)))
-            return cur.lastrowid
+            run_id = cur.lastrowid
+            if run_id is None:  # sqlite3 sets it after every INSERT
+                raise RuntimeError("the gradebook did not number the new run")
+            return run_id
 
     def finish_run(self, run_id: int, *, status: str, seconds: float, counts: dict, message: str = "",
                    image_digest: str = "") -> None:

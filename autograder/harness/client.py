@@ -16,7 +16,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from autograder.channel import ChannelClosed, ChannelTimeout
 from autograder.protocol import Feed, Handle, ProtocolError, UnsupportedType
@@ -316,26 +316,26 @@ class WorkerSession:
             self.kill()
             raise StudentError("ProtocolError", "the answer is not a well-formed response", "protocol", what=what)
         kind = str(err.get("kind", ""))
-        message = str(err.get("message", ""))
+        detail = str(err.get("message", ""))
         tb = str(err.get("traceback", ""))
         exc_type = str(err.get("exc_type", ""))[:200]
         if kind == "exception":
-            raise StudentError(exc_type or "Exception", message, "exception", tb, what=what)
+            raise StudentError(exc_type or "Exception", detail, "exception", tb, what=what)
         if kind == "import":
             raise StudentError(
-                "ImportError", f"the submission could not be imported: {exc_type}: {message}", "import", tb, what=what
+                "ImportError", f"the submission could not be imported: {exc_type}: {detail}", "import", tb, what=what
             )
         if kind == "not_found":
-            raise StudentError("NotFound", message, "not_found", what=what)
+            raise StudentError("NotFound", detail, "not_found", what=what)
         if kind == "not_data":
             raise StudentError(
-                "NotData", f"{message}. Return plain data (convert objects to lists, dicts, arrays or tensors).",
+                "NotData", f"{detail}. Return plain data (convert objects to lists, dicts, arrays or tensors).",
                 "not_data", what=what,
             )
         if kind == "argument":  # the worker could not decode what the test sent: the test's problem
-            raise TypeError(f"the worker could not decode the arguments of {what}: {message}")
+            raise TypeError(f"the worker could not decode the arguments of {what}: {detail}")
         if kind == "too_large":
-            raise StudentError("NotData", message, "not_data", what=what)
+            raise StudentError("NotData", detail, "not_data", what=what)
         raise StudentError("ProtocolError", f"unexpected error kind {kind!r}", "protocol", what=what)
 
 
@@ -489,10 +489,29 @@ class Student:
         return names
 
 
-class SessionLike:  # pragma: no cover - typing aid only
+class SessionLike(Protocol):
+    """What `Student` needs of a session: send one request, lend one feed."""
+
     def request(self, message: dict, deadline: Deadline, what: str) -> Any: ...
 
     def add_feed(self, feed: HarnessFeed) -> None: ...
+
+
+class GradingSession(SessionLike, Protocol):
+    """What the pytest plugin needs of a session: `WorkerSession` (the sandboxed worker) and
+    `harness.inprocess.InProcessSession` (the benchmarks' baseline) both provide it."""
+
+    import_errors: dict[str, dict]
+
+    def start_in_background(self) -> None: ...
+
+    def enter_hidden(self) -> None: ...
+
+    def output(self) -> str: ...
+
+    def close(self) -> None: ...
+
+    def kill_now(self) -> None: ...
 
 
 def _unwrap(value: Any) -> Any:

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from numbers import Number
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
@@ -183,7 +183,7 @@ class _Compare:
                 raise ValueError(f"{name} tolerance must be a non-negative number, got {tol!r}")
         self.rel, self.abs, self.nan_ok, self.exact, self.dtype = rel, abs_, nan_ok, exact, dtype
 
-    def fail(self, where: str, message: str) -> None:
+    def fail(self, where: str, message: str) -> NoReturn:
         __tracebackhide__ = True
         raise AssertionError(f"{where}: {message}")
 
@@ -216,8 +216,8 @@ class _Compare:
     def scalar(self, actual: Any, expected: Any, where: str) -> None:
         __tracebackhide__ = True
         if isinstance(actual, np.ndarray) or _is_tensor(actual):
-            array = _as_array(actual)
-            if array.ndim != 0:
+            array = _as_array(actual)  # never None for an array or a tensor
+            if array is None or array.ndim != 0:
                 self.fail(where, f"expected {_expected_words(expected)}, got {_describe(actual)}")
             actual = array[()]
         if not _is_number(actual):

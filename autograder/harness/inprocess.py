@@ -37,8 +37,17 @@ class InProcessSession:
         err = answer["error"]
         raise StudentError(err["exc_type"] or err["kind"], err["message"], err["kind"], err["traceback"], what=what)
 
+    def start_in_background(self) -> None:
+        pass  # nothing to start: the submission was imported above
+
+    def enter_hidden(self) -> None:
+        pass  # no isolation to renew (benchmarks only)
+
     def output(self) -> str:
         return ""
 
     def close(self) -> None:
+        pass
+
+    def kill_now(self) -> None:
         pass

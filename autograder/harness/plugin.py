@@ -20,14 +20,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from autograder.harness.client import Deadline, Student, StudentError, TestOverrun, WorkerSession
+from autograder.harness.client import Deadline, GradingSession, Student, StudentError, TestOverrun, WorkerSession
 from autograder.harness.scoring import TestRecord, hidden_feedback, public_feedback, visibility_of
 from autograder.manifest import Manifest, find_assignment_dir, load_manifest
 from autograder.sandbox import get_sandbox
 from autograder.sandbox.base import Limits, WorkerSpec
+
+if TYPE_CHECKING:
+    from autograder.policy import Violation
 
 POINTS_HELP = "points(n): the test is worth n points (required on every graded test)"
 LIMITS_HELP = ("limits(seconds=s, test_seconds=t): wall-clock budget of the student's calls in this test (only the "
@@ -42,10 +46,10 @@ class Settings:
     results: Path | None
     gpu: str | None = None
     scratch: Path | None = None
-    sessions: dict = field(default_factory=dict)  # assignment dir -> session
-    violations: dict = field(default_factory=dict)  # assignment dir -> [policy Violation]
-    manifests: dict = field(default_factory=dict)  # assignment dir -> Manifest
-    records: list = field(default_factory=list)
+    sessions: dict[Path, GradingSession] = field(default_factory=dict)  # assignment dir -> session
+    violations: dict[Path, list[Violation]] = field(default_factory=dict)  # assignment dir -> policy violations
+    manifests: dict[Path, Manifest] = field(default_factory=dict)  # assignment dir -> Manifest
+    records: list[TestRecord] = field(default_factory=list)
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -200,7 +204,7 @@ def _policy_hits(settings: Settings, item: pytest.Item) -> list:
     return guarded(item.nodeid, _violations(settings, folder, manifest))
 
 
-def _session(settings: Settings, folder: Path, manifest: Manifest):
+def _session(settings: Settings, folder: Path, manifest: Manifest) -> GradingSession:
     if folder not in settings.sessions:
         submission = settings.submission or folder
         if settings.sandbox == "inprocess":
@@ -227,7 +231,7 @@ def student(request: pytest.FixtureRequest):
     settings = request.config.stash[SETTINGS]
     folder, manifest = _assignment(settings, request.path)
     session = _session(settings, folder, manifest)
-    if visibility_of(request.node.nodeid) == "hidden" and hasattr(session, "enter_hidden"):
+    if visibility_of(request.node.nodeid) == "hidden":
         session.enter_hidden()
     marker = request.node.get_closest_marker("limits")
     seconds = float(marker.kwargs.get("seconds", manifest.limits.test_seconds)) if marker else manifest.limits.test_seconds
@@ -316,8 +320,8 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
 
 def _import_failed(settings: Settings, item: pytest.Item) -> bool:
     folder = find_assignment_dir(Path(str(item.path)).parent)
-    session = settings.sessions.get(folder)
-    return bool(session is not None and getattr(session, "import_errors", None))
+    session = settings.sessions.get(folder) if folder is not None else None
+    return bool(session is not None and session.import_errors)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -99,7 +99,7 @@ def write_reports(*, gradebook: Path, topic: str, out: Path, title: str = "", co
             continue
         page = folder / "students" / f"{safe_label(r.student_id)}.html"
         page.write_text(student_html(topic=topic, title=title, student=people[r.student_id], row=r,
-                                     tests=tests_of.get(r.grade_id, []), late=finals.get(r.student_id)),
+                                     tests=tests_of.get(r.grade_id, []) if r.grade_id is not None else [], late=finals.get(r.student_id)),
                         encoding="utf-8")
         written.append(page)
     return written

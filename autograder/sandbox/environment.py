@@ -33,7 +33,7 @@ import re
 import shutil
 import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from autograder.errors import ConfigError
 from autograder.sandbox.base import SandboxError
@@ -211,7 +211,7 @@ def _view_hash(dists: dict[str, metadata.Distribution]) -> str:
     facts = {
         "format": _VIEW_FORMAT,
         "python": [os.path.realpath(sys.executable), sys.version],
-        "dists": [[key, dist.version, str(Path(dist.locate_file("")).resolve())] for key, dist in sorted(dists.items())],
+        "dists": [[key, dist.version, str(Path(str(dist.locate_file(""))).resolve())] for key, dist in sorted(dists.items())],
         "worker": worker_code_hash(),
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
@@ -220,9 +220,12 @@ def _view_hash(dists: dict[str, metadata.Distribution]) -> str:
 def _file_tree(dist: metadata.Distribution) -> dict:
     """The distribution's installed files inside its site folder, as a nested dict of names."""
     tree: dict = {}
-    paths = dist.files
-    if paths is None:  # no RECORD: the names in top_level.txt and the metadata folder itself
-        site = Path(dist.locate_file(""))
+    files = dist.files
+    paths: list[PurePath]
+    if files is not None:
+        paths = list(files)
+    else:  # no RECORD: the names in top_level.txt and the metadata folder itself
+        site = Path(str(dist.locate_file("")))
         paths = [Path(n) if (site / n).exists() else Path(f"{n}.py")
                  for n in (dist.read_text("top_level.txt") or "").split()]
         meta = getattr(dist, "_path", None)
@@ -264,7 +267,7 @@ def _link_tree(view: Path, source: Path, tree: dict, depth: int = 0) -> None:
 
 def _populate(view: Path, dists: dict[str, metadata.Distribution], packages) -> None:
     for _key, dist in sorted(dists.items()):
-        _link_tree(view, Path(dist.locate_file("")), _file_tree(dist))
+        _link_tree(view, Path(str(dist.locate_file(""))), _file_tree(dist))
     for rel, path in worker_files().items():
         dest = view / rel
         dest.parent.mkdir(parents=True, exist_ok=True)

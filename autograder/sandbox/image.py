@@ -380,8 +380,8 @@ def build_images(client, environments=(), *, offline: bool = True, base_image: s
         wheels = [] if gpu else resolve_wheels(deps, requirements, log=log)
         what = "every runtime dependency" if key is None else ("the standard library" if not key else ", ".join(key))
         one = time.monotonic()
-        with tempfile.TemporaryDirectory(dir=CACHE_DIR) as ctx:
-            ctx = Path(ctx)
+        with tempfile.TemporaryDirectory(dir=CACHE_DIR) as ctx_name:
+            ctx = Path(ctx_name)
             shutil.copyfile(DOCKER_DIR / dockerfile, ctx / dockerfile)
             shutil.copyfile(KIT_DIR / "constraints.txt", ctx / "constraints.txt")
             _fill(ctx / "wheelhouse" / "base", base_wheels)

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from autograder.channel import Channel
 from autograder.sandbox.base import (DEFAULT_ENV, Limits, OutputCapture, Sandbox, SandboxError, WorkerProcess, WorkerSpec,
@@ -225,6 +226,8 @@ class LocalSandbox(Sandbox):
             *(("--allowed", ",".join(spec.packages)) if spec.packages is not None else ()),
             *(("--banned", ",".join(spec.banned)) if spec.banned else ()),
         ]
+        # under root: the worker runs as the unprivileged uid
+        as_user: dict[str, Any] = {"user": self.uid, "group": self.uid, "extra_groups": []} if self.uid is not None else {}
         try:
             proc = subprocess.Popen(
                 cmd,
@@ -236,7 +239,7 @@ class LocalSandbox(Sandbox):
                 env=env,
                 start_new_session=True,
                 preexec_fn=_limit_setter(spec.limits, _count_user_processes(self.uid if self.uid is not None else os.getuid())),
-                **({"user": self.uid, "group": self.uid, "extra_groups": []} if self.uid is not None else {}),
+                **as_user,
             )
         except OSError as exc:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -24,7 +24,7 @@ import itertools
 import os
 import sys
 import traceback
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any, Callable
 
 from autograder.channel import Channel, ChannelClosed
@@ -115,13 +115,15 @@ def _error(kind: str, message: str, exc_type: str = "", tb: str = "") -> dict:
 
 
 class Worker:
-    def __init__(self, channel: Channel, submission_dir: str, modules: list[str]):
+    def __init__(self, channel: Channel | None, submission_dir: str, modules: list[str]):
+        """`channel` is None only in-process (harness/inprocess.py), which serves no channel
+        and lends feeds itself."""
         self.channel = channel
         self.submission_dir = os.path.abspath(submission_dir)
         self.module_names = modules
         self.modules: dict[str, ModuleType] = {}
         self.import_errors: dict[str, dict] = {}
-        self.objects = _Objects(lambda feed_id: _FeedIterator(channel, feed_id))
+        self.objects = _Objects(None if channel is None else (lambda feed_id: _FeedIterator(channel, feed_id)))
 
     # -- loading -------------------------------------------------------------
     def load_modules(self, allowed: tuple[str, ...] | None = None) -> None:
@@ -144,6 +146,8 @@ class Worker:
                 continue
             try:
                 spec = importlib.util.spec_from_file_location(name, path)
+                if spec is None or spec.loader is None:
+                    raise ImportError(f"{name}.py cannot be loaded as a module")
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[name] = module
                 spec.loader.exec_module(module)
@@ -230,25 +234,28 @@ class Worker:
         return {"ok": result}
 
     def serve(self) -> None:
+        channel = self.channel
+        if channel is None:
+            raise RuntimeError("serve() needs a channel; an in-process worker is driven through handle()")
         while True:
             try:
-                request = self.channel.recv()
+                request = channel.recv()
             except ChannelClosed:
                 return
             except ProtocolError as exc:  # the frame was read whole; its content is not for this worker
-                self.channel.send(_error("argument", str(exc)))
+                channel.send(_error("argument", str(exc)))
                 continue
             response = self.handle(request) if type(request) is dict else _error("protocol", "request is not a dict")
             _flush_prints()
             try:
-                self.channel.send(response, where="result")
+                channel.send(response, where="result")
             except UnsupportedType as exc:
                 message = str(exc).replace("result['ok']", "the returned value", 1)
-                self.channel.send(_error("not_data", message))
+                channel.send(_error("not_data", message))
             except ProtocolError as exc:
-                self.channel.send(_error("too_large", str(exc)))
+                channel.send(_error("too_large", str(exc)))
             except Exception as exc:  # encoding ran student code (a tensor subclass, say) that raised
-                self.channel.send(_error("not_data", f"the returned value could not be encoded "
+                channel.send(_error("not_data", f"the returned value could not be encoded "
                                                      f"({type(exc).__name__}: {exc})"))
 
 
@@ -326,7 +333,7 @@ class _ImportGuard:
 
     def _student_importer(self) -> str | None:
         """The student's file doing this import, or None when it is not the student's code."""
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             filename = frame.f_code.co_filename
             if filename == "<frozen importlib.util>" or (
