@@ -241,6 +241,28 @@ def test_lint_flags_bare_approx(tmp_path):
     assert all("autograder.harness.expect.assert_close" in m for m in found)
 
 
+NUMBER_EQUALITY = '''
+def test_b(student):
+    assert student.call("f") == 0.0
+    assert 1 != obj.get("n")
+    assert obj.get("idf")["k"] == -2
+    assert student.call("g") == [0.0]
+    assert len(student.call("h")) == 3
+    assert student.iterate("it") == [1, 2]
+'''
+
+
+def test_lint_flags_worker_values_compared_to_numbers(tmp_path):
+    """np.array([0.0]) == 0.0 is truthy: a worker value compared to a number needs assert_equal."""
+    tests = tmp_path / "tests"
+    (tests / "hidden").mkdir(parents=True)
+    (tests / "hidden" / "test_eq.py").write_text(NUMBER_EQUALITY)
+    found = lint_bare_approx(tests)
+    assert [m.split(": ")[0] for m in found] == [
+        "tests/hidden/test_eq.py:3", "tests/hidden/test_eq.py:4", "tests/hidden/test_eq.py:5"]
+    assert all("assert_equal" in m for m in found)
+
+
 def test_lint_passes_clean_tests(tmp_path):
     (tmp_path / "tests" / "hidden").mkdir(parents=True)
     (tmp_path / "tests" / "hidden" / "test_clean.py").write_text(CLEAN_TEST)
@@ -250,7 +272,8 @@ def test_lint_passes_clean_tests(tmp_path):
 
 
 def _all_test_dirs() -> list[Path]:
-    return sorted(ROOT.glob("solutions/*/tests")) + sorted(ROOT.glob("tests/scenarios/kit/solutions/*/tests"))
+    return (sorted(ROOT.glob("solutions/*/tests")) + sorted(ROOT.glob("tests/scenarios/kit/solutions/*/tests"))
+            + sorted(ROOT.glob("tests/scenarios/integrity/solutions/*/tests")))
 
 
 def test_no_bare_approx_in_any_assignment():

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from autograder.harness import StudentError
-from autograder.harness.expect import assert_close
+from autograder.harness.expect import assert_close, assert_equal
 
 
 @pytest.mark.points(1)
@@ -15,7 +15,7 @@ def test_recall_at_k_hand_values(student):
     assert_close(student.call("recall_at_k", [5, 2, 9, 1], [2, 1, 7], 4), 2 / 3, abs=1e-12)
     assert_close(student.call("recall_at_k", [5, 2, 9, 1], [2, 1, 7], 10), 2 / 3, abs=1e-12)
     assert_close(student.call("recall_at_k", [2, 2, 2], [2, 3], 3), 0.5, abs=1e-12)
-    assert student.call("recall_at_k", [], [4], 3) == 0.0
+    assert_equal(student.call("recall_at_k", [], [4], 3), 0.0)
 
 
 @pytest.mark.points(1)
@@ -33,14 +33,14 @@ def test_ndcg_hand_values(student):
     dcg = 0 / 1 + 3 / math.log2(3) + 2 / math.log2(4)
     idcg = 3 / 1 + 2 / math.log2(3) + 1 / math.log2(4)
     assert_close(student.call("ndcg_at_k", [3, 1, 2], relevance, 3), dcg / idcg, abs=1e-12)
-    assert student.call("ndcg_at_k", [3, 1, 2], relevance, 1) == 0.0
+    assert_equal(student.call("ndcg_at_k", [3, 1, 2], relevance, 1), 0.0)
     assert_close(student.call("ndcg_at_k", [1, 2, 4], relevance, 3), 1.0, abs=1e-12)
     # k beyond the list: only the retrieved positions count, the ideal still uses k values
     dcg = 2 / 1
     idcg = 3 / 1 + 2 / math.log2(3) + 1 / math.log2(4)
     assert_close(student.call("ndcg_at_k", [2], relevance, 5), dcg / idcg, abs=1e-12)
-    assert student.call("ndcg_at_k", [1, 2], {1: 0.0, 5: 0.0}, 2) == 0.0
-    assert student.call("ndcg_at_k", [1, 2], {}, 2) == 0.0
+    assert_equal(student.call("ndcg_at_k", [1, 2], {1: 0.0, 5: 0.0}, 2), 0.0)
+    assert_equal(student.call("ndcg_at_k", [1, 2], {}, 2), 0.0)
 
 
 @pytest.mark.points(2)

@@ -214,7 +214,8 @@ def test_loss_scaler_float32_ceiling(student, oracle):
     settings = dict(init_scale=FLOAT32_MAX / 2, growth_factor=2.0, backoff_factor=0.5, growth_interval=1)
     grad_seq = [[torch.ones(3)] for _ in range(3)]
     scaler = _scaler_vs_gradscaler(student, oracle, settings, grad_seq, 1e-7)
-    assert scaler.get("scale") == FLOAT32_MAX and scaler.get("growth_tracker") == 0
+    expect.assert_equal(scaler.get("scale"), FLOAT32_MAX)
+    expect.assert_equal(scaler.get("growth_tracker"), 0)
     scaler.call("update", True)
     assert scaler.get("scale") == FLOAT32_MAX / 2
 
@@ -223,7 +224,8 @@ def test_loss_scaler_float32_ceiling(student, oracle):
 def test_loss_scaler_settings(student, oracle):
     """The defaults are the handout's (scale 2**16, tracker 0); ValueError for growth_factor <= 1, backoff_factor outside (0, 1), growth_interval < 1; boundary values just inside are accepted."""
     scaler = student.new("optim:LossScaler")
-    assert scaler.get("scale") == 65536.0 and scaler.get("growth_tracker") == 0
+    expect.assert_equal(scaler.get("scale"), 65536.0)
+    expect.assert_equal(scaler.get("growth_tracker"), 0)
     for kwargs in (dict(growth_factor=1.0), dict(growth_factor=0.5), dict(backoff_factor=1.0),
                    dict(backoff_factor=0.0), dict(backoff_factor=1.5), dict(growth_interval=0)):
         with pytest.raises(StudentError) as info:

@@ -84,7 +84,8 @@ def test_loss_scaler_matches_gradscaler(student, oracle):
         grad_seq.append([g1 * 1000.0, g2 * 1000.0])
     expected = oracle.gradscaler_run(grad_seq, **settings)
     scaler = student.new("optim:LossScaler", **settings)
-    assert scaler.get("scale") == 1024.0 and scaler.get("growth_tracker") == 0
+    expect.assert_equal(scaler.get("scale"), 1024.0)
+    expect.assert_equal(scaler.get("growth_tracker"), 0)
     for t, (grads, (exp_scale, exp_tracker, exp_unscaled)) in enumerate(zip(grad_seq, expected)):
         out = scaler.call("step", grads)
         if exp_unscaled is None:

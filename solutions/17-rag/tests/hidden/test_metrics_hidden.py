@@ -6,7 +6,7 @@ import random
 import pytest
 
 from autograder.harness import StudentError
-from autograder.harness.expect import assert_close
+from autograder.harness.expect import assert_close, assert_equal
 
 
 @pytest.mark.points(3)
@@ -31,12 +31,12 @@ def test_ndcg_edge_cases(student):
     """nDCG: perfect order gives 1, nothing relevant retrieved gives 0, k larger than both lists uses all of them."""
     relevance = {10: 1.0, 20: 4.0, 30: 2.0}
     assert_close(student.call("ndcg_at_k", [20, 30, 10], relevance, 3), 1.0, abs=1e-12)
-    assert student.call("ndcg_at_k", [1, 2, 3, 4], relevance, 4) == 0.0
+    assert_equal(student.call("ndcg_at_k", [1, 2, 3, 4], relevance, 4), 0.0)
     got = student.call("ndcg_at_k", [30, 99, 20], relevance, 10)
     dcg = 2 / math.log2(2) + 4 / math.log2(4)
     idcg = 4 / math.log2(2) + 2 / math.log2(3) + 1 / math.log2(4)
     assert_close(got, dcg / idcg, abs=1e-12)
-    assert student.call("ndcg_at_k", [], relevance, 3) == 0.0
+    assert_equal(student.call("ndcg_at_k", [], relevance, 3), 0.0)
 
 
 @pytest.mark.points(1)
@@ -69,12 +69,12 @@ def test_mrr_random(student):
 @pytest.mark.points(1)
 def test_metrics_boundary_values(student):
     """k = 1 is valid for recall and nDCG, one query is valid for mrr, and nDCG is 0.0 when every relevance is 0 or none is given."""
-    assert student.call("recall_at_k", [8, 3, 5], [3, 5], 1) == 0.0
+    assert_equal(student.call("recall_at_k", [8, 3, 5], [3, 5], 1), 0.0)
     assert_close(student.call("recall_at_k", [3, 8], [3, 5], 1), 0.5, abs=1e-12)
     assert_close(student.call("mrr", [[6, 4, 2]], [[2, 9]]), 1 / 3, abs=1e-12)
     assert_close(student.call("ndcg_at_k", [7, 2], {2: 3.0, 7: 1.0}, 1), 1 / 3, abs=1e-12)
-    assert student.call("ndcg_at_k", [4, 6, 8], {4: 0.0, 6: 0.0, 9: 0.0}, 2) == 0.0
-    assert student.call("ndcg_at_k", [4, 6], {}, 1) == 0.0
+    assert_equal(student.call("ndcg_at_k", [4, 6, 8], {4: 0.0, 6: 0.0, 9: 0.0}, 2), 0.0)
+    assert_equal(student.call("ndcg_at_k", [4, 6], {}, 1), 0.0)
 
 
 @pytest.mark.points(1)
