@@ -18,7 +18,6 @@ fixtures/public/expected_values.json (`oracle.expected(...)`). Tests run with
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,6 +26,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
+from autograder.expected_values import expected_value
 
 torch.set_num_threads(2)
 faiss.omp_set_num_threads(1)
@@ -211,8 +212,7 @@ def assert_ivf_separated(centroids, vectors, queries, n_probe: int, gap: float =
 
 def expected(name: str):
     """A committed expected value from fixtures/public/expected_values.json (see tools/)."""
-    with open(FIXTURES / "public" / "expected_values.json", encoding="utf-8") as f:
-        return json.load(f)[name]
+    return expected_value(FIXTURES.parent, name)
 
 
 def recall_at_k(found_ids, true_ids) -> float:

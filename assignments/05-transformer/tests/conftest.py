@@ -13,7 +13,6 @@ Seeds are set inside each test; nothing is downloaded. Tests run with
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +21,8 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb
 
+from autograder.expected_values import expected_value
+
 torch.set_num_threads(2)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -29,8 +30,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 def expected(name: str):
     """A committed expected value from fixtures/public/expected_values.json (see tools/)."""
-    with open(FIXTURES / "public" / "expected_values.json", encoding="utf-8") as f:
-        return json.load(f)[name]
+    return expected_value(FIXTURES.parent, name)
 
 # the names of the config dict that lm_forward / generate receive
 CONFIG_KEYS = (

@@ -12,7 +12,6 @@ produced from fixtures/public/expected_values.json (`oracle.expected(...)`). Tes
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,6 +20,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
+
+from autograder.expected_values import expected_value
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MAX_HASH = (1 << 32) - 1
@@ -39,8 +40,7 @@ def load_licenses(visibility: str) -> tuple[list[str], list[str]]:
 
 def expected(name: str):
     """A committed expected value from fixtures/public/expected_values.json (see tools/)."""
-    with open(FIXTURES / "public" / "expected_values.json", encoding="utf-8") as f:
-        return json.load(f)[name]
+    return expected_value(FIXTURES.parent, name)
 
 
 # -- MinHash / LSH oracles (datasketch) -------------------------------------------

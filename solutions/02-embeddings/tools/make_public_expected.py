@@ -8,28 +8,20 @@ Each block rebuilds exactly the inputs of the public test it serves (same seeds,
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from autograder.expected_values import load_conftests, write_expected
+
 TOPIC = Path(__file__).resolve().parents[1]
-OUT = TOPIC / "fixtures" / "public" / "expected_values.json"
 
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> int:
-    pub = load(TOPIC / "tests" / "conftest.py", "public_conftest")
-    hid = load(TOPIC / "tests" / "hidden" / "conftest.py", "hidden_conftest")
-    values: dict = {"_about": "Written by tools/make_public_expected.py from the hidden-only oracles; do not edit by hand."}
+    pub, hid = load_conftests(TOPIC)
+    values: dict = {}
 
     # test_skipgram_pairs_matches_brute_force
     ids = np.random.default_rng(6).integers(20, size=30)
@@ -61,9 +53,7 @@ def main() -> int:
     _, top = hid.exact_top_k(pub.normalize(q) @ pub.normalize(x).T, 10)
     values["ivf_recall_true_top10"] = top.tolist()
 
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(values) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    write_expected(TOPIC, values)
     return 0
 
 

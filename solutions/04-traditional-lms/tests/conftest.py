@@ -12,13 +12,14 @@ nothing is downloaded.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
+
+from autograder.expected_values import expected_value
 
 torch.set_num_threads(2)
 
@@ -28,8 +29,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 def expected(name: str):
     """A committed expected value from fixtures/public/expected_values.json (see tools/)."""
-    with open(FIXTURES / "public" / "expected_values.json", encoding="utf-8") as f:
-        return json.load(f)[name]
+    return expected_value(FIXTURES.parent, name)
 
 
 # -----------------------------------------------------------------------------

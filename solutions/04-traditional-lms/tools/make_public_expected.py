@@ -8,21 +8,14 @@ Each block rebuilds exactly the inputs of the public test it serves (same tables
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import sys
 from pathlib import Path
 
+from autograder.expected_values import load_conftests, write_expected
+
 TOPIC = Path(__file__).resolve().parents[1]
-OUT = TOPIC / "fixtures" / "public" / "expected_values.json"
 BOS, EOS, A, B = 0, 1, 2, 3
 
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def hyp(seq, score):
@@ -30,9 +23,8 @@ def hyp(seq, score):
 
 
 def main() -> int:
-    pub = load(TOPIC / "tests" / "conftest.py", "public_conftest")
-    hid = load(TOPIC / "tests" / "hidden" / "conftest.py", "hidden_conftest")
-    values: dict = {"_about": "Written by tools/make_public_expected.py from the hidden-only oracles; do not edit by hand."}
+    pub, hid = load_conftests(TOPIC)
+    values: dict = {}
 
     # test_length_penalty_values
     values["length_penalty"] = [{"length": n, "alpha": a, "value": hid.lp(n, a)}
@@ -57,9 +49,7 @@ def main() -> int:
         best[str(alpha)] = hyp(seq, score)
     values["length_penalty_winner"] = best
 
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(values, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    write_expected(TOPIC, values)
     return 0
 
 

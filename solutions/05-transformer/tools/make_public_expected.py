@@ -8,28 +8,20 @@ Each block rebuilds exactly the inputs of the public test it serves (same seeds,
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import sys
 from pathlib import Path
 
 import torch
 
+from autograder.expected_values import load_conftests, write_expected
+
 TOPIC = Path(__file__).resolve().parents[1]
-OUT = TOPIC / "fixtures" / "public" / "expected_values.json"
 
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> int:
-    pub = load(TOPIC / "tests" / "conftest.py", "public_conftest")
-    hid = load(TOPIC / "tests" / "hidden" / "conftest.py", "hidden_conftest")
-    values: dict = {"_about": "Written by tools/make_public_expected.py from the hidden-only oracles; do not edit by hand."}
+    pub, hid = load_conftests(TOPIC)
+    values: dict = {}
 
     # test_sdpa_matches_torch_4d_with_masks and test_sdpa_shift_invariance_and_large_scores: causal keep-masks
     values["causal_keep_6x6"] = hid.causal_keep_mask(6, 6).tolist()
@@ -54,9 +46,7 @@ def main() -> int:
     prompt = pub.random_ids(2, 5, config["vocab_size"], seed=4)
     values["greedy_llama_seed0_prompt4_new10"] = hid.hf_greedy(model, prompt, 10).tolist()
 
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(values) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    write_expected(TOPIC, values)
     return 0
 
 

@@ -7,26 +7,18 @@ Run from the repository root after changing an oracle, a public fixture or a pub
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import random
 import sys
 from pathlib import Path
 
+from autograder.expected_values import load_conftests, write_expected
+
 TOPIC = Path(__file__).resolve().parents[1]
-OUT = TOPIC / "fixtures" / "public" / "expected_values.json"
 
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> int:
-    pub = load(TOPIC / "tests" / "conftest.py", "public_conftest")
-    hid = load(TOPIC / "tests" / "hidden" / "conftest.py", "hidden_conftest")
+    pub, hid = load_conftests(TOPIC)
     names, texts = pub.load_licenses("public")
 
     # test_minhash_signature_matches_datasketch: the 5-gram shingles of the first public license
@@ -50,15 +42,13 @@ def main() -> int:
     assert kept_planted == list(range(8)), kept_planted
 
     values = {
-        "_about": "Written by tools/make_public_expected.py from the hidden-only oracles; do not edit by hand.",
         "minhash_license": {"license": names[0], "ngram": 5, "shingles": shingles},
         "lsh_license_signatures": {"num_perm": 128, "seed": 3, "ngram": 5, "licenses": names,
                                    "signatures": signatures},
         "dedup_licenses_kept": kept_licenses,
         "dedup_planted_kept": kept_planted,
     }
-    OUT.write_text(json.dumps(values, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    write_expected(TOPIC, values)
     return 0
 
 

@@ -15,7 +15,6 @@ fixture (`oracle.tokenize(...)`, `oracle.bm25(...)`) rather than `import conftes
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 from pathlib import Path
@@ -26,6 +25,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 from sklearn.metrics import ndcg_score
+
+from autograder.expected_values import expected_value
 
 faiss.omp_set_num_threads(1)
 
@@ -47,8 +48,7 @@ def load_docs(visibility: str) -> list[str]:
 
 def expected(name: str):
     """A committed expected value from fixtures/public/expected_values.json (see tools/)."""
-    with open(FIXTURES / "public" / "expected_values.json", encoding="utf-8") as f:
-        return json.load(f)[name]
+    return expected_value(FIXTURES.parent, name)
 
 
 def random_corpus(seed: int, n_docs: int, vocab_size: int, min_len: int = 1, max_len: int = 20) -> list[list[str]]:

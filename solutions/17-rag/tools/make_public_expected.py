@@ -8,20 +8,13 @@ Run from the repository root after changing an oracle, the public corpus or a pu
 from __future__ import annotations
 
 import ast
-import importlib.util
-import json
 import sys
 from pathlib import Path
 
+from autograder.expected_values import load_conftests, write_expected
+
 TOPIC = Path(__file__).resolve().parents[1]
-OUT = TOPIC / "fixtures" / "public" / "expected_values.json"
 
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def public_queries() -> list[str]:
@@ -34,9 +27,8 @@ def public_queries() -> list[str]:
 
 
 def main() -> int:
-    pub = load(TOPIC / "tests" / "conftest.py", "public_conftest")
-    hid = load(TOPIC / "tests" / "hidden" / "conftest.py", "hidden_conftest")
-    values: dict = {"_about": "Written by tools/make_public_expected.py from the hidden-only oracles; do not edit by hand."}
+    pub, hid = load_conftests(TOPIC)
+    values: dict = {}
 
     # test_bm25_top_k_public_corpus: top-k of rank_bm25's scores (ties to the lower id), k = 1, 3, 7
     corpus = [pub.tokenize(d) for d in pub.load_docs("public")]
@@ -48,8 +40,7 @@ def main() -> int:
         top[query] = {str(k): hid.expected_top_k(scores, k) for k in (1, 3, 7)}
     values["bm25_public_top_k"] = top
 
-    OUT.write_text(json.dumps(values, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
+    write_expected(TOPIC, values)
     return 0
 
 
