@@ -127,14 +127,14 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def _run(pytester: pytest.Pytester, base: Path, *paths: str) -> tuple[pytest.RunResult, Path]:
+def _run(pytester: pytest.Pytester, base: Path, *paths: str, options: tuple[str, ...] = ()) -> tuple[pytest.RunResult, Path]:
     """Run the suite as grade.run_suite does: the plugin alone, its ini file, the local sandbox."""
     records = pytester.path / "records.jsonl"
     result = pytester.runpytest_subprocess(
         *(str(base / p) for p in (paths or ("tests/public", "tests/hidden"))),
         "-p", "autograder.harness.plugin", "-c", str(PYTEST_INI), "--rootdir", str(base),
         "--llmkit-submission", str(base), "--llmkit-results", str(records), "--llmkit-sandbox", "local",
-        timeout=120,
+        *options, timeout=120,
     )
     return result, records
 
@@ -221,3 +221,13 @@ def test_a_session_killed_mid_run_fails_closed(pytester: pytest.Pytester, env: p
         assert (by_name[name].status, by_name[name].category, by_name[name].score) == ("failed", "missing", 0.0)
     assert by_name["test_add"].score == 2.0
     assert summary.max_score == 19.0
+
+
+def test_device_fixture_names_the_device_the_grader_gave(pytester: pytest.Pytester, env: pytest.MonkeyPatch) -> None:
+    """`device` is "cpu" without a GPU and "cuda" when the GPU pool hands the run a device."""
+    public = 'import pytest\n\n@pytest.mark.points(1)\ndef test_device(device):\n    print("DEVICE=" + device)\n    assert device == "cpu"\n'
+    base = _assignment(pytester, public=public, hidden="")
+    _, records = _run(pytester, base, "tests/public")
+    assert _results(records)["test_device"]["status"] == "passed"
+    _, records = _run(pytester, base, "tests/public", options=("--llmkit-gpu", "0"))
+    assert _results(records)["test_device"]["category"] == "wrong"  # device == "cuda" there

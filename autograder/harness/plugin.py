@@ -243,6 +243,14 @@ def student(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
+def device(request: pytest.FixtureRequest) -> str:
+    """The torch device the student's code should use: "cuda" when the grader gave this run a GPU
+    (the worker then sees exactly that one, as device 0), else "cpu". Tests of `gpu = "optional"`
+    assignments pass it to the student's functions, so one test runs on either."""
+    return "cuda" if request.config.stash[SETTINGS].gpu is not None else "cpu"
+
+
+@pytest.fixture
 def credit(request: pytest.FixtureRequest) -> Credit:
     """Partial credit for the current test."""
     value = Credit()
