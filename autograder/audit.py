@@ -26,7 +26,6 @@ from autograder.catalog import Topic
 from autograder.errors import SubmissionError
 from autograder.grade import grade_submission
 from autograder.mutate import Mutant, mutants
-from autograder.results import GRADER_PROBLEMS
 
 TARGET = 0.85
 
@@ -123,7 +122,7 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
             (sub / mutant.file).write_text(mutant.source, encoding="utf-8")
             result = grade_submission(topic=topic, source=sub, out_dir=work / "out", sandbox=sandbox,
                                       suite="hidden", name="mutant", fail_fast=True)
-            if result.status != "graded" or result.message.startswith(GRADER_PROBLEMS):
+            if result.status != "graded" or result.graders_fault:
                 killed, message = None, (result.message.splitlines() or [result.status])[0]
             else:
                 killed, message = result.score < result.max_score, ""

@@ -23,11 +23,13 @@ import csv
 import os
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from autograder.errors import ConfigError, SubmissionError
+from autograder.grade import Submission
 from autograder.intake import UnsafeZipEntry, zip_entry_path
 
 Layout = str  # "canvas" | "gradescope" | "plain"
@@ -53,10 +55,14 @@ class BatchEntry:
     email: str = ""
     late_flag: bool = False  # the LMS marked it late
     student: str = ""  # the roster id, once reconciled
+    stored: Mapping[str, bytes] | None = None  # files a gradebook kept (regrade): graded instead of `source`
 
     @property
     def student_id(self) -> str:
         return self.student or self.key
+
+    def submission(self, label: str) -> Submission:
+        return Submission(label, self.source, self.stored)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 For each submission: take it in (to get its content hash), record it, skip it
 when it already has a grade under the same tests (unless `force`), claim it,
-grade it with `grade.grade_submission`, and record the grade at once. A
+grade it with `grade.grade_intake` (the same taken-in copy), and record the grade at once. A
 grading process killed mid-batch therefore loses only the submissions in
 flight; rerunning the same command grades exactly those. A submission whose
 grading failed because of the grader (not the student) is never recorded, so
@@ -20,12 +20,9 @@ import errno
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import threading
 import time
-from contextlib import nullcontext
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -34,13 +31,14 @@ from autograder import __version__
 from autograder.batch import BatchEntry, Reconciled, load_roster, open_batch, reconcile, safe_label
 from autograder.catalog import Topic, kit_root
 from autograder.errors import GraderFailure, SubmissionError
-from autograder.grade import Suite, grade_submission
+from autograder.grade import Suite, admit, grade_intake, grader_failure, grading_folder, unique_labels
 from autograder.gradebook import Gradebook, GradebookError
 from autograder.gradebook.store import now_iso
-from autograder.intake import take_in
-from autograder.results import GRADER_FAILURE, GRADER_PROBLEMS, SubmissionResult, error_result
+from autograder.intake import Intake
+from autograder.results import SubmissionResult
 from autograder.sandbox.base import DEFAULT_ENV
 from autograder.sandbox.gpu import pool_for
+from autograder.scheduler import LocalPool
 
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT}
 
@@ -124,19 +122,12 @@ def _check_writable(folder: Path) -> None:
                             "fix its permissions or choose another --out; nothing was graded or recorded") from None
 
 
-def _intake(entry: BatchEntry, topic: Topic, scratch: Path) -> tuple[str, dict[str, bytes] | None]:
-    """(content hash, taken-in files) of one entry; a refused archive hashes its raw bytes."""
-    dest = scratch / "intake"
-    try:
-        intake = take_in(entry.source, topic.manifest.submission.files, dest)
-        return intake.content_hash, {name: (dest / name).read_bytes() for name in intake.files}
-    except SubmissionError:
-        digest = hashlib.sha256(b"refused\0")
-        if entry.source.is_file():
-            digest.update(entry.source.read_bytes())
-        return digest.hexdigest(), None
-    finally:
-        shutil.rmtree(dest, ignore_errors=True)
+def _refused_hash(entry: BatchEntry) -> str:
+    """A refused archive has no taken-in files: it is recorded under the hash of its raw bytes."""
+    digest = hashlib.sha256(b"refused\0")
+    if entry.source.is_file():
+        digest.update(entry.source.read_bytes())
+    return digest.hexdigest()
 
 
 def _log(folder: Path, lines: list[str]) -> None:
@@ -146,16 +137,6 @@ def _log(folder: Path, lines: list[str]) -> None:
             fh.write("".join(f"{now_iso()} {line}\n" for line in lines))
     except OSError:
         pass  # the log is a convenience; a full disk is reported through the results instead
-
-
-def _unique_labels(entries: list[BatchEntry]) -> list[str]:
-    seen: dict[str, int] = {}
-    labels = []
-    for e in entries:
-        label = safe_label(e.student_id)  # results folders are named after the (roster) student
-        seen[label] = seen.get(label, 0) + 1
-        labels.append(label if seen[label] == 1 else f"{label}-{seen[label]}")
-    return labels
 
 
 def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebook, out_root: Path,
@@ -178,18 +159,22 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
                                  seeds={"PYTHONHASHSEED": DEFAULT_ENV["PYTHONHASHSEED"]})
     stop = threading.Event()
     fatal: list[str] = []
-    labels = _unique_labels(entries)
+    labels = unique_labels([safe_label(e.student_id) for e in entries])  # folders named after the student
     if on_event:
         on_event("start", None, len(entries))
 
-    def one(entry: BatchEntry, label: str) -> Outcome:
+    def grade(item: tuple[BatchEntry, str], gpu: str | None) -> Outcome:
+        entry, label = item
         if stop.is_set():
             return Outcome(entry.student_id, label, "cancelled", note="not graded: the run stopped early")
         folder = out_dir / label
-        scratch = Path(tempfile.mkdtemp(prefix="llmkit-bulk-"))
         started, clock = now_iso(), time.monotonic()
-        try:
-            content_hash, files = _intake(entry, topic, scratch)
+        with grading_folder() as work:
+            intake = admit(entry.submission(label), topic, work)
+            if isinstance(intake, Intake):
+                content_hash, files = intake.content_hash, intake.read_files()
+            else:
+                content_hash, files = _refused_hash(entry), None
             sub_id = gradebook.add_submission(
                 student_id=entry.student_id, assignment_id=topic.id, content_hash=content_hash,
                 submitted_at=entry.submitted_at, source=str(entry.source), layout=entry.layout,
@@ -199,44 +184,43 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
                 return Outcome(entry.student_id, label, "skipped", note="already graded with these tests")
             if claim == "busy":
                 return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
-            with gpu_pool.lease() if gpu_pool is not None else nullcontext() as device:
-                try:
-                    result = grade_submission(topic=topic, source=entry.source, out_dir=folder, sandbox=sandbox,
-                                              suite=suite, name=label, gpu=device.index if device else None)
-                except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
-                    if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
-                        stop.set()
-                        fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
-                                     "and rerun the same command: finished grades are kept")
-                    result = error_result(topic.id, label, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
-            seconds = time.monotonic() - clock
-            if result.status == "error" and result.message.startswith(GRADER_PROBLEMS):
-                gradebook.release(sub_id, tests_hash, run_id)
-                _log(folder, [f"run {run_id}: grader failure, not recorded: {result.message}"])
-                return Outcome(entry.student_id, label, "failure", result, note=result.message, seconds=seconds)
-            gradebook.record(run_id=run_id, submission_id=sub_id, tests_hash=tests_hash, result=result,
-                             started_at=started, finished_at=now_iso())
-            _log(folder, [f"run {run_id}: student {entry.student_id} submission {content_hash[:12]} "
-                          f"tests {tests_hash[:12]}: {result.status} {result.score:g}/{result.max_score:g} "
-                          f"in {seconds:.1f} s"])
-            return Outcome(entry.student_id, label, result.status, result, seconds=seconds)
-        except GradebookError as exc:
+            try:
+                result = grade_intake(topic=topic, intake=intake, work=work, out_dir=folder, name=label,
+                                      sandbox=sandbox, suite=suite, gpu=gpu)
+            except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
+                if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
+                    stop.set()
+                    fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
+                                 "and rerun the same command: finished grades are kept")
+                result = grader_failure(topic, label, exc)
+        seconds = time.monotonic() - clock
+        if result.graders_fault:
+            gradebook.release(sub_id, tests_hash, run_id)
+            _log(folder, [f"run {run_id}: grader failure, not recorded: {result.message}"])
+            return Outcome(entry.student_id, label, "failure", result, note=result.message, seconds=seconds)
+        gradebook.record(run_id=run_id, submission_id=sub_id, tests_hash=tests_hash, result=result,
+                         started_at=started, finished_at=now_iso())
+        _log(folder, [f"run {run_id}: student {entry.student_id} submission {content_hash[:12]} "
+                      f"tests {tests_hash[:12]}: {result.status} {result.score:g}/{result.max_score:g} "
+                      f"in {seconds:.1f} s"])
+        return Outcome(entry.student_id, label, result.status, result, seconds=seconds)
+
+    def crashed(item: tuple[BatchEntry, str], exc: Exception) -> Outcome:
+        entry, label = item
+        if isinstance(exc, GradebookError):  # the gradebook cannot take grades: stop the run
             stop.set()
             fatal.append(str(exc))
             return Outcome(entry.student_id, label, "failure", note=str(exc))
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        result = grader_failure(topic, label, exc)
+        return Outcome(entry.student_id, label, "failure", result, note=result.message)
 
-    outcomes: list[Outcome | None] = [None] * len(entries)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
-        futures = {threads.submit(one, e, lab): i for i, (e, lab) in enumerate(zip(entries, labels, strict=True))}
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            outcomes[futures[fut]] = outcome
-            if on_event:
-                on_event("done", outcome, len(entries))
-    # every future filled its slot (fut.result() raised otherwise)
-    return run_id, tuple(o for o in outcomes if o is not None), (fatal[0] if fatal else "")
+    def done(_: int, outcome: Outcome) -> None:
+        if on_event:
+            on_event("done", outcome, len(entries))
+
+    outcomes = LocalPool(jobs=jobs, gpu_pool=gpu_pool).run(list(zip(entries, labels, strict=True)), grade,
+                                                           on_crash=crashed, on_done=done)
+    return run_id, tuple(outcomes), (fatal[0] if fatal else "")
 
 
 def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], seconds: float, fatal: str) -> str:
@@ -307,24 +291,17 @@ def regrade(*, topic: Topic, gradebook: Path | None = None, out: Path = Path("gr
         plan = plan_regrade(topic=topic, book=book, suite=suite, force=force)
         if dry_run or not plan.stale:
             return plan, None
-        with tempfile.TemporaryDirectory(prefix="llmkit-regrade-") as work:
-            entries = []
-            for row in plan.stale:
-                sub = book.submission(row.submission_id)
-                files = book.files(row.content_hash)
-                source = Path(sub.source)
-                if files is not None:
-                    source = Path(work) / row.student_id
-                    source.mkdir(parents=True)
-                    for name, data in files.items():
-                        (source / name).write_bytes(data)
-                entries.append(BatchEntry(key=row.student_id, student=row.student_id, source=source,
-                                          label=safe_label(row.student_id), layout="regrade", submitted_at=sub.submitted_at,
-                                          late_flag=sub.late_flag))
-            run_id, outcomes, fatal = grade_entries(topic=topic, entries=entries, gradebook=book, out_root=out,
-                                                    sandbox=sandbox, jobs=jobs, suite=suite, force=True,
-                                                    command="regrade", gpus=gpus, on_event=on_event)
-            seconds = time.monotonic() - started
-            fatal = _finish(book, run_id, outcomes, seconds, fatal)
+        entries = []
+        for row in plan.stale:
+            sub = book.submission(row.submission_id)
+            entries.append(BatchEntry(key=row.student_id, student=row.student_id, source=Path(sub.source),
+                                      label=safe_label(row.student_id), layout="regrade",
+                                      submitted_at=sub.submitted_at, late_flag=sub.late_flag,
+                                      stored=book.files(row.content_hash)))
+        run_id, outcomes, fatal = grade_entries(topic=topic, entries=entries, gradebook=book, out_root=out,
+                                                sandbox=sandbox, jobs=jobs, suite=suite, force=True,
+                                                command="regrade", gpus=gpus, on_event=on_event)
+        seconds = time.monotonic() - started
+        fatal = _finish(book, run_id, outcomes, seconds, fatal)
     return plan, BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds,
                             out_dir=out / topic.id, gradebook=gradebook, fatal=fatal)

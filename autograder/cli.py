@@ -28,7 +28,6 @@ from rich.table import Table
 from autograder import __version__
 from autograder.catalog import Topic, kit_root, list_topics, resolve
 from autograder.errors import KitError, SubmissionError
-from autograder.results import GRADER_PROBLEMS
 from autograder.cli_options import add_columns, grading_setup, print_json, print_table, sandbox_option
 from autograder.sandbox import resolve_backend
 
@@ -170,7 +169,7 @@ def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
 def check_exit_code(result) -> int:
     """The README's table: 4 the grader (sandbox, harness) failed, 3 the submission was refused,
     1 some test failed, 0 full marks."""
-    if result.message.startswith(GRADER_PROBLEMS):
+    if result.graders_fault:
         return 4
     if result.status == "error":
         return 3
@@ -268,7 +267,7 @@ def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path
         print_json(summary_json(results, out))
     else:
         print_table(console, summary_table(results, f"{t.id}: {len(results)} submission(s), results in {out / t.id}"))
-    if any(r.message.startswith(GRADER_PROBLEMS) for r in results):
+    if any(r.graders_fault for r in results):
         sys.exit(4)
 
 
@@ -416,7 +415,7 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
         console.print(f"grading {len(sources)} sample(s) of {t.id} ...", highlight=False)
         for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs):
             table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
-            failures |= r.message.startswith(GRADER_PROBLEMS)
+            failures |= r.graders_fault
     print_table(console, table)
     console.print(f"results.json files are under {out}/", highlight=False)
     sys.exit(4 if failures else 0)

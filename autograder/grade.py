@@ -17,17 +17,18 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import nullcontext
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Literal
 
 from autograder import __version__
 from autograder.catalog import Topic
 from autograder.errors import SubmissionError
-from autograder.intake import take_in
-from autograder.results import (GRADER_FAILURE, SANDBOX_FAILURE, RecordsError, SubmissionResult, assemble, error_result,
-                                write_results)
+from autograder.intake import Intake, from_stored, take_in
+from autograder.outcomes import Failure
+from autograder.results import RecordsError, SubmissionResult, assemble, error_result, write_results
 from autograder.sandbox import SandboxError
 from autograder.sandbox.gpu import Gpu, GpuPool, pool_for
 
@@ -167,59 +168,105 @@ def preflight(sandbox: str, gpu: str | None = None, packages: tuple[str, ...] | 
         client.close()
 
 
-def grade_submission(*, topic: Topic, source: Path, out_dir: Path, sandbox: str = "local", suite: Suite = "all",
-                     name: str | None = None, gpu: str | None = None, fail_fast: bool = False) -> SubmissionResult:
-    """Grade `source` (folder or zip) and write `out_dir/results.json`. Never raises for a student's fault."""
-    name = name or submission_name(source)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    meta: dict[str, Any] = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
-    try:
-        check_resources(topic)
-        meta.update(preflight(sandbox, gpu, topic.manifest.environment.packages))
-    except SandboxError as exc:
-        result = error_result(topic.id, name, f"{SANDBOX_FAILURE}: {exc}", meta=meta)
-        write_results(result, out_dir, topic.manifest.hidden_visibility)
-        return result
+@dataclass(frozen=True)
+class Submission:
+    """One submission to grade: a source on disk (folder, zip, notebook), or the files a gradebook
+    kept from an earlier intake (regrade). `label` names its results folder."""
+
+    label: str
+    source: Path | None = None
+    stored: Mapping[str, bytes] | None = None
+
+    def take_in(self, files: tuple[str, ...], dest: Path) -> Intake:
+        """The one intake of this submission (raises SubmissionError when it is refused)."""
+        if self.stored is not None:
+            return from_stored(self.stored, files, dest)
+        if self.source is None:
+            raise SubmissionError(f"{self.label}: neither a source nor stored files; give a folder, zip or notebook")
+        return take_in(self.source, files, dest)
+
+
+@contextmanager
+def grading_folder() -> Iterator[Path]:
+    """A private work folder for one submission: its intake copy, the records, the worker's scratch."""
     work = Path(tempfile.mkdtemp(prefix="llmkit-grade-"))
     # Traversable, not listable: a worker running as another uid reaches its scratch folder below,
     # while records.jsonl (0600) and the intake copy stay the grader's.
     work.chmod(0o711)
     try:
-        try:
-            intake = take_in(Path(source), topic.manifest.submission.files, work / "submission")
-        except SubmissionError as exc:
-            shutil.rmtree(out_dir / CONVERTED, ignore_errors=True)  # an earlier grading's, not this one's
-            result = error_result(topic.id, name, f"Submission refused: {exc}", meta=meta)
-            write_results(result, out_dir, topic.manifest.hidden_visibility)
-            return result
-        keep_converted(intake, out_dir)
-        base, paths = tests_dirs(topic, suite)
-        records = work / "records.jsonl"
-        code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
-                                  sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log",
-                                  gpu=gpu, scratch=work / "scratch", extra_args=("-x",) if fail_fast else ())
-        if STOPPING.is_set():
-            result = error_result(topic.id, name, f"{GRADER_FAILURE}: grading was stopped (SIGTERM) before this "
-                                  "submission finished; grade it again", content_hash=intake.content_hash, meta=meta)
-            write_results(result, out_dir, topic.manifest.hidden_visibility)
-            return result
-        note = ""
-        if code is None:
-            note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."
-        elif code not in (0, 1):
-            note = f"The grading session ended with pytest exit code {code}; see grader.log."
-        meta["pytest_exit"] = code
-        try:
-            result = assemble(topic.id, name, records, problems=intake.problems, execution_time=seconds,
-                              content_hash=intake.content_hash, meta=meta, session_note=note)
-        except RecordsError as exc:
-            result = error_result(topic.id, name, f"{GRADER_FAILURE}: {exc}; see {out_dir / 'grader.log'}",
-                                  content_hash=intake.content_hash, meta=meta)
-        shutil.copyfile(records, out_dir / "records.jsonl") if records.exists() else None
-        write_results(result, out_dir, topic.manifest.hidden_visibility)
-        return result
+        yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def admit(submission: Submission, topic: Topic, work: Path) -> Intake | SubmissionError:
+    """Take `submission` in under `work`; a refusal is returned, not raised (it becomes a result)."""
+    try:
+        return submission.take_in(topic.manifest.submission.files, work / "submission")
+    except SubmissionError as exc:
+        return exc
+
+
+def grade_submission(*, topic: Topic, source: Path | Submission, out_dir: Path, sandbox: str = "local",
+                     suite: Suite = "all", name: str | None = None, gpu: str | None = None,
+                     fail_fast: bool = False) -> SubmissionResult:
+    """Take `source` in, grade it and write `out_dir/results.json`. Never raises for a student's fault."""
+    submission = source if isinstance(source, Submission) else Submission(name or submission_name(source), Path(source))
+    with grading_folder() as work:
+        return grade_intake(topic=topic, intake=admit(submission, topic, work), work=work, out_dir=out_dir,
+                            sandbox=sandbox, suite=suite, name=name or submission.label, gpu=gpu, fail_fast=fail_fast)
+
+
+def grade_intake(*, topic: Topic, intake: Intake | SubmissionError, work: Path, out_dir: Path, name: str,
+                 sandbox: str = "local", suite: Suite = "all", gpu: str | None = None,
+                 fail_fast: bool = False) -> SubmissionResult:
+    """THE grading function: grade one taken-in submission and write `out_dir/results.json`.
+
+    Every command reaches it (check, grade, demo, bulk, regrade, validate, the audit), so a
+    submission scores the same whichever command graded it. `work` is the submission's
+    grading_folder(); a refused intake becomes a "Submission refused" result.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
+    visibility = topic.manifest.hidden_visibility
+
+    def finish(result: SubmissionResult) -> SubmissionResult:
+        write_results(result, out_dir, visibility)
+        return result
+
+    content_hash = intake.content_hash if isinstance(intake, Intake) else ""
+    try:
+        check_resources(topic)
+        meta.update(preflight(sandbox, gpu, topic.manifest.environment.packages))
+    except SandboxError as exc:
+        return finish(error_result(topic.id, name, Failure.SANDBOX, str(exc), content_hash=content_hash, meta=meta))
+    if isinstance(intake, SubmissionError):
+        shutil.rmtree(out_dir / CONVERTED, ignore_errors=True)  # an earlier grading's, not this one's
+        return finish(error_result(topic.id, name, Failure.REFUSED, str(intake), meta=meta))
+    keep_converted(intake, out_dir)
+    base, paths = tests_dirs(topic, suite)
+    records = work / "records.jsonl"
+    code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
+                              sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log",
+                              gpu=gpu, scratch=work / "scratch", extra_args=("-x",) if fail_fast else ())
+    if STOPPING.is_set():
+        return finish(error_result(topic.id, name, Failure.GRADER, "grading was stopped (SIGTERM) before this "
+                                   "submission finished; grade it again", content_hash=content_hash, meta=meta))
+    note = ""
+    if code is None:
+        note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."
+    elif code not in (0, 1):
+        note = f"The grading session ended with pytest exit code {code}; see grader.log."
+    meta["pytest_exit"] = code
+    try:
+        result = assemble(topic.id, name, records, problems=intake.problems, execution_time=seconds,
+                          content_hash=content_hash, meta=meta, session_note=note)
+    except RecordsError as exc:
+        result = error_result(topic.id, name, Failure.GRADER, f"{exc}; see {out_dir / 'grader.log'}",
+                              content_hash=content_hash, meta=meta)
+    if records.exists():
+        shutil.copyfile(records, out_dir / "records.jsonl")
+    return finish(result)
 
 
 CONVERTED = "converted"
@@ -239,40 +286,51 @@ def keep_converted(intake, out_dir: Path) -> Path | None:
     return folder
 
 
+def unique_labels(names: list[str]) -> list[str]:
+    """Results-folder labels: each name, with -2, -3, ... added to its repeats."""
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
+    return labels
+
+
+def grader_failure(topic: Topic, label: str, exc: BaseException) -> SubmissionResult:
+    """The result of a submission whose grading raised (a grader bug): the rest of the batch goes on."""
+    return error_result(topic.id, label, Failure.GRADER, f"{type(exc).__name__}: {exc}")
+
+
 def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: str = "local", jobs: int = 1,
                 suite: Suite = "all", on_done: Callable[[SubmissionResult], None] | None = None,
                 gpus: str = "auto", gpu_inventory: list[Gpu] | None = None,
                 gpu_pool: GpuPool | None = None) -> list[SubmissionResult]:
-    """Grade many submissions with `jobs` in parallel; results keep the input order.
+    """Grade many submissions without a gradebook (`grade`, `demo`); results keep the input order.
 
     GPU assignments get one device per job from a pool (see sandbox.gpu);
     raises SandboxError before grading anything when a required GPU is absent.
     """
+    from autograder.scheduler import LocalPool
+
     if gpu_pool is None:
         gpu_pool = pool_for(topic.manifest.gpu, gpus, topic.id, gpu_inventory)
-    names: dict[str, int] = {}
-    planned = []
-    for src in sources:
-        base = submission_name(src)
-        names[base] = names.get(base, 0) + 1
-        planned.append((src, base if names[base] == 1 else f"{base}-{names[base]}"))
+    labels = unique_labels([submission_name(src) for src in sources])
+    submissions = [Submission(label, Path(src)) for src, label in zip(sources, labels, strict=True)]
 
-    def one(item: tuple[Path, str]) -> SubmissionResult:
-        src, name = item
-        with gpu_pool.lease() if gpu_pool is not None else nullcontext() as device:
-            try:
-                result = grade_submission(topic=topic, source=src, out_dir=out_root / topic.id / name,
-                                          sandbox=sandbox, suite=suite, name=name,
-                                          gpu=device.index if device is not None else None)
-            except Exception as exc:  # a grader bug must not lose the rest of the batch
-                result = error_result(topic.id, name, f"{GRADER_FAILURE}: {type(exc).__name__}: {exc}")
-                try:
-                    write_results(result, out_root / topic.id / name)
-                except OSError:
-                    pass
-        if on_done is not None:
-            on_done(result)
+    def grade(submission: Submission, gpu: str | None) -> SubmissionResult:
+        return grade_submission(topic=topic, source=submission, out_dir=out_root / topic.id / submission.label,
+                                sandbox=sandbox, suite=suite, gpu=gpu)
+
+    def crashed(submission: Submission, exc: BaseException) -> SubmissionResult:
+        result = grader_failure(topic, submission.label, exc)
+        try:
+            write_results(result, out_root / topic.id / submission.label)
+        except OSError:
+            pass
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(one, planned))
+    def done(_: int, result: SubmissionResult) -> None:
+        if on_done is not None:
+            on_done(result)
+
+    return LocalPool(jobs=jobs, gpu_pool=gpu_pool).run(submissions, grade, on_crash=crashed, on_done=done)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import stat
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -46,6 +47,10 @@ class Intake:
     ignored: list[str] = field(default_factory=list)
     notebook: str | None = None  # the converted notebook's path in the submission, if any
     notebook_text: str = ""  # that notebook without outputs (kept beside the results)
+
+    def read_files(self) -> dict[str, bytes]:
+        """The taken-in files' bytes (what a gradebook keeps for regrading)."""
+        return {name: (self.folder / name).read_bytes() for name in self.files}
 
     @property
     def content_hash(self) -> str:
@@ -250,6 +255,19 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
     dest.mkdir(parents=True, exist_ok=True)
     intake = Intake(folder=dest)
     contents = _from_notebook(contents, files, intake, archive=not source.is_dir())
+    return _admit(contents, files, intake, source if source.is_dir() else None)
+
+
+def from_stored(stored: Mapping[str, bytes], files: tuple[str, ...], dest: Path) -> Intake:
+    """The intake of files a gradebook kept from an earlier intake (regrade): the same checks, no source."""
+    dest.mkdir(parents=True, exist_ok=True)
+    return _admit(dict(stored), files, Intake(folder=dest), None)
+
+
+def _admit(contents: dict[str, bytes | None], files: tuple[str, ...], intake: Intake, folder: Path | None) -> Intake:
+    """Write each expected file of `contents` into the intake's folder; record a problem for each one
+    that is missing, a link, too large or not UTF-8. `folder`: the source folder, when it is one."""
+    dest = intake.folder
     used = set()
     for name in files:
         where, problem = _locate(contents, name)
@@ -266,7 +284,7 @@ def take_in(source: Path, files: tuple[str, ...], dest: Path) -> Intake:
         if data is None:
             intake.problems.append(f"{name} is a symbolic link; submit the file itself")
             continue
-        if source.is_dir() and len(data) == 0 and (source / where).is_file() and (source / where).stat().st_size > MAX_FILE_BYTES:
+        if folder is not None and len(data) == 0 and (folder / where).is_file() and (folder / where).stat().st_size > MAX_FILE_BYTES:
             intake.problems.append(f"{name} is larger than {MAX_FILE_BYTES} bytes; submit only source code")
             continue
         try:

@@ -14,17 +14,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
-
-
-# Message prefixes of results that are the grader's fault, not the student's: "fix the grader and
-# grade again". `grade`/`demo`/`bulk` exit 4 when one appears.
-GRADER_FAILURE = "Grader failure"
-SANDBOX_FAILURE = "Sandbox failure"
-GRADER_PROBLEMS = (GRADER_FAILURE, SANDBOX_FAILURE)
-# First line of the message of a graded submission that broke its assignment's import policy:
-# the tests the rule guards scored zero, and the staff report flags it for review.
-POLICY_VIOLATION = "Policy violation"
+from autograder.harness.feedback import TestRecord
+from autograder.outcomes import POLICY_VIOLATION, Category, Failure
 
 
 @dataclass(frozen=True)
@@ -39,17 +30,24 @@ class SubmissionResult:
     execution_time: float = 0.0
     content_hash: str = ""
     meta: dict = field(default_factory=dict)
+    failure: Failure | None = None  # why there is no trustworthy score; None when graded
+    flagged: bool = False  # graded, but broke the import policy: staff review it
 
     @property
     def full_marks(self) -> bool:
         return self.status == "graded" and self.max_score > 0 and abs(self.score - self.max_score) < 1e-9
+
+    @property
+    def graders_fault(self) -> bool:
+        """The grader or the sandbox failed: never recorded as a grade; grade it again."""
+        return self.failure is not None and self.failure.graders_fault
 
     def to_json(self) -> dict:
         return {
             "topic": self.topic, "submission": self.submission, "status": self.status,
             "score": self.score, "max_score": self.max_score, "message": self.message,
             "execution_time": self.execution_time, "content_hash": self.content_hash, "meta": self.meta,
-            "tests": [t.to_json() for t in self.tests],
+            "failure": self.failure.value if self.failure else None, "flagged": self.flagged, "tests": [t.to_json() for t in self.tests],
         }
 
 
@@ -111,8 +109,8 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
                 pass
         tests.append(TestRecord(
             id=entry["id"], name=entry["id"].split("::")[-1], points=float(entry["points"]), score=0.0,
-            status="failed", category="missing", visibility=entry["visibility"],
-            output=f"Checks: {entry.get('doc') or '(no description)'}\nResult: failed: {CATEGORY_TEXT['missing']}",
+            status="failed", category=Category.MISSING, visibility=entry["visibility"],
+            output=f"Checks: {entry.get('doc') or '(no description)'}\nResult: failed: {Category.MISSING.student_text}",
             duration=0.0,
         ))
     score = round(sum(t.score for t in tests), 6)
@@ -125,24 +123,25 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
         meta["policy_violations"] = violations
         lines.insert(0, f"{POLICY_VIOLATION}: {violations[0]}" + (f" (and {len(violations) - 1} more)" if len(violations) > 1 else "")
                      + "; the tests this rule guards score zero, and the submission is flagged for review")
-    status = "graded"
-    broken = [t for t in tests if t.category == "sandbox"]
+    status, failure = "graded", None
+    broken = [t for t in tests if t.category == Category.SANDBOX]
     if broken:
-        status = "error"
-        lines.insert(0, f"{SANDBOX_FAILURE}: the sandbox could not run {len(broken)} test(s) ({broken[0].output.splitlines()[-1]}); "
+        status, failure = "error", Failure.SANDBOX
+        lines.insert(0, f"{Failure.SANDBOX.prefix}: the sandbox could not run {len(broken)} test(s) ({broken[0].output.splitlines()[-1]}); "
                         "the score is incomplete: fix the sandbox and grade this submission again")
     return SubmissionResult(
         topic=topic, submission=submission, status=status, score=score, max_score=max_score,
         tests=tuple(tests), message="\n".join(lines), execution_time=round(execution_time, 3),
-        content_hash=content_hash, meta=meta,
+        content_hash=content_hash, meta=meta, failure=failure, flagged=bool(violations),
     )
 
 
-def error_result(topic: str, submission: str, message: str, max_score: float = 0.0,
+def error_result(topic: str, submission: str, failure: Failure, detail: str, max_score: float = 0.0,
                  content_hash: str = "", meta: dict | None = None) -> SubmissionResult:
-    """A submission that could not be graded at all (refused archive, grader failure)."""
+    """A submission that could not be graded at all; its message is "<failure's prefix>: <detail>"."""
     return SubmissionResult(topic=topic, submission=submission, status="error", score=0.0, max_score=max_score,
-                            tests=(), message=message, content_hash=content_hash, meta=dict(meta or {}))
+                            tests=(), message=f"{failure.prefix}: {detail}", content_hash=content_hash,
+                            meta=dict(meta or {}), failure=failure)
 
 
 GRADESCOPE_VISIBILITY = {"public": "visible"}

@@ -22,7 +22,7 @@ from autograder.grade import grade_submission
 from autograder.policy import check_policy
 from autograder.lints import lint_bare_approx
 from autograder.release import build_release, check_release
-from autograder.results import GRADER_PROBLEMS, SubmissionResult
+from autograder.results import SubmissionResult
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class ValidationReport:
 
     def graded(self, result: SubmissionResult) -> SubmissionResult:
         """Note a grading run whose failure is the grader's (sandbox, harness), not the assignment's."""
-        if result.message.startswith(GRADER_PROBLEMS):
+        if result.graders_fault:
             self.grader_problems.append(f"{result.submission}: {result.message.splitlines()[0]}")
         return result
 

@@ -92,10 +92,11 @@ def test_slow_oracle_does_not_fail_a_correct_submission(slow_kit, tmp_path):
 def _broken_sandbox(monkeypatch):
     """Every grading fails the way a missing Docker engine does: a sandbox failure, status error."""
     import autograder.audit as audit
-    from autograder.results import SANDBOX_FAILURE, error_result
+    from autograder.outcomes import Failure
+    from autograder.results import error_result
 
     def grade(*, topic, name=None, **kw):
-        return error_result(topic.id, name or "mutant", f"{SANDBOX_FAILURE}: no Docker engine answers")
+        return error_result(topic.id, name or "mutant", Failure.SANDBOX, "no Docker engine answers")
 
     monkeypatch.setattr(audit, "grade_submission", grade)
 
@@ -203,7 +204,7 @@ def test_check_feedback_shows_the_assertion_not_the_harness(run):
 def test_public_feedback_cuts_to_the_test_files_frames(tmp_path):
     from _pytest._code import ExceptionInfo
 
-    from autograder.harness.scoring import public_feedback
+    from autograder.harness.feedback import public_feedback
 
     test_file = tmp_path / "test_x.py"
     test_file.write_text("def helper():\n    assert 1 == 2, 'one is not two'\n\n\ndef test_x():\n    helper()\n")

@@ -20,6 +20,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from autograder.outcomes import POLICY_VIOLATION, Failure
+
 # subtle: a list, so a test can append e.g. "PRAGMA max_page_count = 40" to simulate a full disk
 PRAGMAS = [
     "PRAGMA journal_mode = WAL",  # readers never block the writer; a killed writer leaves the file consistent
@@ -101,6 +103,8 @@ CREATE TABLE IF NOT EXISTS grades (
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
     meta TEXT NOT NULL DEFAULT '{}',
+    failure TEXT NOT NULL DEFAULT '',              -- '' (graded) or an outcomes.Failure: refused | grader | sandbox
+    flagged INTEGER NOT NULL DEFAULT 0,            -- graded, but broke the import policy: review it
     UNIQUE (submission_id, tests_hash)
 );
 CREATE TABLE IF NOT EXISTS test_results (
@@ -137,7 +141,22 @@ def _v1(db: sqlite3.Connection) -> None:
     apply_ddl(db)
 
 
+def _v2(db: sqlite3.Connection) -> None:
+    """1 -> 2: grades say why a submission has no score (`failure`) and whether it is flagged for
+    review as structured columns; rows of version 1 get them from their message's first words,
+    which is how version 1 told these apart."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(grades)")}
+    if "failure" not in columns:
+        db.execute("ALTER TABLE grades ADD COLUMN failure TEXT NOT NULL DEFAULT ''")
+        for failure in Failure:
+            db.execute("UPDATE grades SET failure = ? WHERE status = 'error' AND message LIKE ?",
+                       (failure.value, failure.prefix + "%"))
+    if "flagged" not in columns:
+        db.execute("ALTER TABLE grades ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0")
+        db.execute("UPDATE grades SET flagged = 1 WHERE status = 'graded' AND message LIKE ?", (POLICY_VIOLATION + "%",))
+
+
 # MIGRATIONS[k - 1]: version k-1 -> k. Append only; never edit or reorder a released migration.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 
 SCHEMA_VERSION = len(MIGRATIONS)  # the newest version this code writes

@@ -29,7 +29,8 @@ from typing import Iterable, Iterator
 from autograder.errors import GraderFailure
 from autograder.gradebook import schema
 from autograder.gradebook.schema import PRAGMAS
-from autograder.harness.scoring import TestRecord
+from autograder.harness.feedback import TestRecord
+from autograder.outcomes import Failure
 from autograder.results import SubmissionResult
 from autograder.sandbox.base import pid_alive
 
@@ -84,6 +85,8 @@ class GradeRow:
     execution_time: float
     tests_hash: str
     finished_at: str
+    failure: Failure | None = None  # why the submission has no score (outcomes.Failure); None when graded
+    flagged: bool = False  # graded, but broke the import policy: review it
 
 
 class Gradebook:
@@ -322,13 +325,16 @@ class Gradebook:
         with self._writing("record a grade") as db:
             db.execute(
                 "INSERT INTO grades (submission_id, tests_hash, run_id, status, score, max_score, message, "
-                "execution_time, started_at, finished_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "execution_time, started_at, finished_at, meta, failure, flagged) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (submission_id, tests_hash) DO UPDATE SET run_id = excluded.run_id, "
                 "status = excluded.status, score = excluded.score, max_score = excluded.max_score, "
                 "message = excluded.message, execution_time = excluded.execution_time, "
-                "started_at = excluded.started_at, finished_at = excluded.finished_at, meta = excluded.meta",
+                "started_at = excluded.started_at, finished_at = excluded.finished_at, meta = excluded.meta, "
+                "failure = excluded.failure, flagged = excluded.flagged",
                 (submission_id, tests_hash, run_id, result.status, result.score, result.max_score, result.message,
-                 result.execution_time, started_at, finished_at, json.dumps(result.meta, sort_keys=True, default=str)))
+                 result.execution_time, started_at, finished_at, json.dumps(result.meta, sort_keys=True, default=str),
+                 result.failure.value if result.failure else "", int(result.flagged)))
             grade_id = db.execute("SELECT id FROM grades WHERE submission_id = ? AND tests_hash = ?",
                                   (submission_id, tests_hash)).fetchone()[0]
             db.execute("DELETE FROM test_results WHERE grade_id = ?", (grade_id,))
@@ -364,12 +370,14 @@ class Gradebook:
                    g.id AS grade_id, COALESCE(g.status, 'ungraded') AS status, COALESCE(g.score, 0) AS score,
                    COALESCE(g.max_score, 0) AS max_score, COALESCE(g.message, '') AS message,
                    COALESCE(g.execution_time, 0) AS execution_time, COALESCE(g.tests_hash, '') AS tests_hash,
-                   COALESCE(g.finished_at, '') AS finished_at
+                   COALESCE(g.finished_at, '') AS finished_at, COALESCE(g.failure, '') AS failure,
+                   COALESCE(g.flagged, 0) AS flagged
             FROM ranked r JOIN students st ON st.id = r.student_id
             LEFT JOIN latest_grade g ON g.submission_id = r.id AND g.rn = 1
             WHERE r.rn = 1 ORDER BY r.assignment_id, st.id
             """, (assignment_id,) if assignment_id else ())
-        return [GradeRow(**{**r, "submitted_at": from_iso(r["submitted_at"]), "late_flag": bool(r["late_flag"])})
+        return [GradeRow(**{**r, "submitted_at": from_iso(r["submitted_at"]), "late_flag": bool(r["late_flag"]),
+                            "failure": Failure(r["failure"]) if r["failure"] else None, "flagged": bool(r["flagged"])})
                 for r in rows]
 
     def counts(self) -> dict[str, int]:

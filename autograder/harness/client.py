@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from autograder.channel import ChannelClosed, ChannelTimeout
+from autograder.outcomes import Category, category_of
 from autograder.protocol import Feed, Handle, ProtocolError, UnsupportedType
 from autograder.sandbox.base import Sandbox, SandboxError, WorkerProcess, WorkerSpec
 
@@ -37,7 +38,7 @@ class StudentError(AssertionError):
     not_data, timeout, crash, protocol.
     """
 
-    def __init__(self, exc_type: str, message: str, category: str, traceback: str = "", what: str = ""):
+    def __init__(self, exc_type: str, message: str, category: Category, traceback: str = "", what: str = ""):
         self.exc_type = exc_type
         self.message = message
         self.category = category
@@ -54,16 +55,12 @@ class StudentError(AssertionError):
 
     def summary(self) -> str:
         """A line that reveals nothing about the test's inputs (for hidden tests)."""
-        return {
-            "exception": f"your code raised {self.exc_type}",
-            "import": f"your submission could not be imported ({self.exc_type})",
-            "not_found": "a function, class or attribute the test needs is missing",
-            "not_data": "your code returned a value that is not plain data",
-            "timeout": "your code ran past the time limit",
-            "crash": "your code crashed the worker process",
-            "protocol": "your code garbled the answer channel",
-            "sandbox": "the grading sandbox failed (not your fault); this submission will be regraded",
-        }.get(self.category, self.exc_type)
+        if self.category == Category.EXCEPTION:
+            return f"your code raised {self.exc_type}"
+        if self.category == Category.IMPORT:
+            return f"{Category.IMPORT.student_text} ({self.exc_type})"
+        known = category_of(self.category)
+        return known.student_text if known is not None else self.exc_type
 
 
 class TestOverrun(Exception):
@@ -173,14 +170,14 @@ class WorkerSession:
             worker = self.sandbox.start(self.spec)
         except SandboxError as exc:
             # Not the student's fault: grade.py turns this into an error result to regrade.
-            raise StudentError("SandboxError", str(exc), "sandbox") from None
+            raise StudentError("SandboxError", str(exc), Category.SANDBOX) from None
         try:
             worker.channel.send({"op": "hello"})
             answer = worker.channel.recv(timeout=self.import_seconds)
         except ChannelTimeout:
             worker.kill()
             raise StudentError("Timeout", f"the submission took more than {self.import_seconds:g} s to import "
-                               "(import time limit); move slow work out of module level", "import") from None
+                               "(import time limit); move slow work out of module level", Category.IMPORT) from None
         except (ChannelClosed, ProtocolError) as exc:
             out = worker.output.take(wait=0.5)
             desc = worker.exit_description()
@@ -188,11 +185,11 @@ class WorkerSession:
             msg = f"the worker {desc} while importing the submission"
             if out.strip():
                 msg += f"; it printed:\n{out[-2000:]}"
-            raise StudentError("Crash", msg, "crash") from None
+            raise StudentError("Crash", msg, Category.CRASH) from None
         ok = answer.get("ok") if type(answer) is dict else None
         if type(ok) is not dict:
             worker.kill()
-            raise StudentError("ProtocolError", "the worker answered the greeting with something unexpected", "protocol")
+            raise StudentError("ProtocolError", "the worker answered the greeting with something unexpected", Category.PROTOCOL)
         errors = ok.get("import_errors")
         self.import_errors = errors if type(errors) is dict else {}
         return worker
@@ -282,7 +279,7 @@ class WorkerSession:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise StudentError("Timeout", f"your code already used the test's time budget of {deadline.seconds:g} s "
-                               "in earlier calls", "timeout", what=what)
+                               "in earlier calls", Category.TIMEOUT, what=what)
         sent = time.monotonic()
         try:
             worker.channel.send(message, where="argument")
@@ -295,48 +292,48 @@ class WorkerSession:
         except ChannelTimeout:
             self.kill()
             raise StudentError(
-                "Timeout", f"no answer within the test's time limit of {deadline.seconds:g} s", "timeout", what=what
+                "Timeout", f"no answer within the test's time limit of {deadline.seconds:g} s", Category.TIMEOUT, what=what
             ) from None
         except ChannelClosed:
             desc = worker.exit_description()
             self.kill()
-            raise StudentError("Crash", f"the worker process {desc}", "crash", what=what) from None
+            raise StudentError("Crash", f"the worker process {desc}", Category.CRASH, what=what) from None
         except ProtocolError as exc:
             self.kill()
-            raise StudentError("ProtocolError", str(exc), "protocol", what=what) from None
+            raise StudentError("ProtocolError", str(exc), Category.PROTOCOL, what=what) from None
         finally:
             deadline.charge(time.monotonic() - sent)
         if type(answer) is not dict or len(answer) != 1:
             self.kill()
-            raise StudentError("ProtocolError", "the answer is not a well-formed response", "protocol", what=what)
+            raise StudentError("ProtocolError", "the answer is not a well-formed response", Category.PROTOCOL, what=what)
         if "ok" in answer:
             return answer["ok"]
         err = answer.get("error")
         if type(err) is not dict:
             self.kill()
-            raise StudentError("ProtocolError", "the answer is not a well-formed response", "protocol", what=what)
+            raise StudentError("ProtocolError", "the answer is not a well-formed response", Category.PROTOCOL, what=what)
         kind = str(err.get("kind", ""))
         detail = str(err.get("message", ""))
         tb = str(err.get("traceback", ""))
         exc_type = str(err.get("exc_type", ""))[:200]
         if kind == "exception":
-            raise StudentError(exc_type or "Exception", detail, "exception", tb, what=what)
+            raise StudentError(exc_type or "Exception", detail, Category.EXCEPTION, tb, what=what)
         if kind == "import":
             raise StudentError(
-                "ImportError", f"the submission could not be imported: {exc_type}: {detail}", "import", tb, what=what
+                "ImportError", f"the submission could not be imported: {exc_type}: {detail}", Category.IMPORT, tb, what=what
             )
         if kind == "not_found":
-            raise StudentError("NotFound", detail, "not_found", what=what)
+            raise StudentError("NotFound", detail, Category.NOT_FOUND, what=what)
         if kind == "not_data":
             raise StudentError(
                 "NotData", f"{detail}. Return plain data (convert objects to lists, dicts, arrays or tensors).",
-                "not_data", what=what,
+                Category.NOT_DATA, what=what,
             )
         if kind == "argument":  # the worker could not decode what the test sent: the test's problem
             raise TypeError(f"the worker could not decode the arguments of {what}: {detail}")
         if kind == "too_large":
-            raise StudentError("NotData", detail, "not_data", what=what)
-        raise StudentError("ProtocolError", f"unexpected error kind {kind!r}", "protocol", what=what)
+            raise StudentError("NotData", detail, Category.NOT_DATA, what=what)
+        raise StudentError("ProtocolError", f"unexpected error kind {kind!r}", Category.PROTOCOL, what=what)
 
 
 class HarnessFeed:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.harness.client import Deadline, HarnessFeed, StudentError
+from autograder.outcomes import Category, category_of
 from autograder.worker.server import Worker
 
 
@@ -35,7 +36,8 @@ class InProcessSession:
         if "ok" in answer:
             return answer["ok"]
         err = answer["error"]
-        raise StudentError(err["exc_type"] or err["kind"], err["message"], err["kind"], err["traceback"], what=what)
+        category = category_of(err["kind"]) or Category.PROTOCOL
+        raise StudentError(err["exc_type"] or err["kind"], err["message"], category, err["traceback"], what=what)
 
     def start_in_background(self) -> None:
         pass  # nothing to start: the submission was imported above

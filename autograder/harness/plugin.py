@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from autograder.harness.client import Deadline, GradingSession, Student, StudentError, TestOverrun, WorkerSession
-from autograder.harness.scoring import TestRecord, hidden_feedback, public_feedback, visibility_of
+from autograder.harness.feedback import TestRecord, hidden_feedback, public_feedback, visibility_of
 from autograder.manifest import Manifest, find_assignment_dir, load_manifest
+from autograder.outcomes import Category
 from autograder.sandbox import get_sandbox
 from autograder.sandbox.base import Limits, WorkerSpec
 
@@ -284,7 +285,7 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
     printed = state.get("printed", "")
     hits = _policy_hits(settings, item)
     if hits:
-        status, category, score = "failed", "policy", 0.0
+        status, category, score = "failed", Category.POLICY, 0.0
         text = f"Checks: {_doc(item) or '(no description)'}\nResult: failed: {hits[0].message()}"
         record = TestRecord(id=item.nodeid, name=item.name, points=points, score=0.0, status=status,
                             category=category, visibility=visibility, output=text, duration=round(duration, 4))
@@ -292,28 +293,28 @@ def _finish(item: pytest.Item, teardown_report: pytest.TestReport, state: dict) 
         _write(settings, {"kind": "result", **record.to_json()})
         return
     if outcome == "passed" and teardown_report.passed:
-        status, category = "passed", "ok"
+        status, category = "passed", Category.OK
         score = points * (1.0 if fraction is None else fraction)
     else:
         status = "failed"
         score = points * (fraction or 0.0)
         if outcome == "skipped":
-            category = "skipped"
+            category = Category.SKIPPED
         elif excinfo is None:
-            category = "error"
+            category = Category.ERROR
         elif isinstance(excinfo.value, StudentError):
             category = excinfo.value.category
         elif state.get("phase") == "setup":
-            category = "setup"  # a fixture of the test failed: not the student's doing
+            category = Category.SETUP  # a fixture of the test failed: not the student's doing
         elif isinstance(excinfo.value, AssertionError):
-            category = "wrong"
+            category = Category.WRONG
         else:
-            category = "error"
-        if category in ("wrong", "error") and _import_failed(settings, item):
-            category = "import"  # e.g. pytest.raises(StudentError) met an import error instead
+            category = Category.ERROR
+        if category in (Category.WRONG, Category.ERROR) and _import_failed(settings, item):
+            category = Category.IMPORT  # e.g. pytest.raises(StudentError) met an import error instead
         deadline = state.get("deadline")
         if (excinfo is not None and isinstance(excinfo.value, TestOverrun)) or (deadline is not None and deadline.overrun()):
-            category = "setup"  # the test's own code ran away: a grader problem, never the student's
+            category = Category.SETUP  # the test's own code ran away: a grader problem, never the student's
     if visibility == "hidden":
         output = hidden_feedback(_doc(item), status, category, excinfo)
     else:
@@ -336,7 +337,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     settings = config.stash[SETTINGS]
     if not settings.records:
         return
-    from autograder.harness.scoring import format_table
+    from autograder.harness.feedback import format_table
 
     terminalreporter.write_sep("=", "llmkit score")
     terminalreporter.write_line(format_table(settings.records))

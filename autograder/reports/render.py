@@ -19,7 +19,7 @@ from autograder import __version__
 from autograder.batch import safe_label
 from autograder.course import Course
 from autograder.gradebook import Gradebook
-from autograder.harness.scoring import TestRecord
+from autograder.harness.feedback import TestRecord
 from autograder.late import final_grades
 from autograder.reports.plots import bars, histogram
 from autograder.reports.summary import StaffSummary, summarize

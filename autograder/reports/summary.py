@@ -9,13 +9,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from autograder.harness.scoring import CATEGORY_TEXT, TestRecord
-from autograder.results import POLICY_VIOLATION
-
-LABELS = {**CATEGORY_TEXT, "exception": "raised an exception", "import": "could not be imported",
-          "not_found": "function or class not found", "not_data": "returned something that is not data",
-          "timeout": "ran out of time", "crash": "the worker crashed", "protocol": "garbled answer",
-          "wrong": "wrong result", "error": "the test could not use the result"}
+from autograder.harness.feedback import TestRecord
+from autograder.outcomes import Failure, category_of
 
 
 @dataclass(frozen=True)
@@ -53,14 +48,17 @@ class StaffSummary:
     flagged: tuple[str, ...] = ()  # student ids whose submission broke the import policy: review them
 
 
-def error_kind(message: str) -> str:
-    """A short, student-independent label for a submission-level error message."""
-    first = (message.splitlines() or [""])[0]
-    if first.startswith("Submission refused"):
-        text = first.split(":", 2)[-1]
+def error_kind(failure: Failure | None, message: str) -> str:
+    """A short, student-independent label for why a submission could not be graded: the failure's
+    name, and for a refusal the gist of the reason (quoted names and numbers blanked)."""
+    if failure is None:
+        return "unknown"
+    if failure is Failure.REFUSED:
+        first = (message.splitlines() or [""])[0]
+        text = first.removeprefix(failure.prefix + ":").split(":", 1)[-1]
         text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", text)
         return "refused:" + text.split(";")[0]
-    return first.split(":")[0] or "unknown"
+    return failure.prefix
 
 
 def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestRecord]]) -> StaffSummary:
@@ -77,7 +75,8 @@ def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestR
             s["passed"] += t.status == "passed"
             s["score"] += t.score
             if t.status != "passed":
-                label = LABELS.get(t.category, t.category)
+                known = category_of(t.category)
+                label = known.staff_label if known is not None else t.category
                 categories[label] = categories.get(label, 0) + 1
     tests = sorted((TestStat(test_id=k, name=v["name"], visibility=v["visibility"], points=v["points"],
                              attempts=v["attempts"], passed=v["passed"], mean_score=v["score"] / v["attempts"])
@@ -85,7 +84,8 @@ def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestR
     kinds: dict[str, int] = {}
     for r in rows:
         if r.status == "error":
-            kinds[error_kind(r.message)] = kinds.get(error_kind(r.message), 0) + 1
+            kind = error_kind(r.failure, r.message)
+            kinds[kind] = kinds.get(kind, 0) + 1
     return StaffSummary(
         topic=topic, title=title, submissions=len(rows), graded=len(graded),
         errors=sum(r.status == "error" for r in rows), ungraded=sum(r.status == "ungraded" for r in rows),
@@ -95,4 +95,4 @@ def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestR
         runtimes=tuple(r.execution_time for r in graded), tests=tuple(tests),
         categories=tuple(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
         error_kinds=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
-        flagged=tuple(sorted({str(r.student_id) for r in rows if r.message.startswith(POLICY_VIOLATION)})))
+        flagged=tuple(sorted({str(r.student_id) for r in rows if r.flagged})))

@@ -310,7 +310,7 @@ def test_shortcut_scores_no_more_than_the_honest_part(shortcut, sandbox, grades)
     policy_hits = [t for t in cheat.tests if t.category == "policy"]
     if shortcut.policy:
         assert policy_hits, f"the import policy did not catch {shortcut.id}: {_summary(cheat)}"
-        assert cheat.message.startswith(POLICY_VIOLATION), cheat.message
+        assert cheat.flagged and cheat.message.startswith(POLICY_VIOLATION), cheat.message
     else:
         assert not policy_hits, _summary(cheat)
 

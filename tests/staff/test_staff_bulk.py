@@ -130,7 +130,7 @@ def test_grader_failure_exits_4_and_is_retried(tmp_path, cli, monkeypatch):
     """A grader bug on one submission: an error row in the summary, not a grade; the rerun grades it."""
     import autograder.bulk as bulk
 
-    real = bulk.grade_submission
+    real = bulk.grade_intake
 
     def flaky(**kw):
         if kw["name"] == "s2":
@@ -139,11 +139,11 @@ def test_grader_failure_exits_4_and_is_retried(tmp_path, cli, monkeypatch):
 
     batch = plain_batch(tmp_path / "batch", {"s1": "full", "s2": "full"})
     args = ("bulk", "90-calc", batch, "--gradebook", tmp_path / "gb.sqlite", "--out", tmp_path / "out", "-j", "1")
-    monkeypatch.setattr(bulk, "grade_submission", flaky)
+    monkeypatch.setattr(bulk, "grade_intake", flaky)
     first = cli(*args)
     assert first.exit_code == 4 and "sandbox could not start" in first.output and "failure" in first.output
     assert [r[0] for r in grade_rows(tmp_path / "gb.sqlite")] == ["s1"]
-    monkeypatch.setattr(bulk, "grade_submission", real)
+    monkeypatch.setattr(bulk, "grade_intake", real)
     second = cli(*args)
     assert second.exit_code == 0 and [r[0] for r in grade_rows(tmp_path / "gb.sqlite")] == ["s1", "s2"]
 

@@ -18,7 +18,7 @@ from staff_helpers import FULL, SUBMISSIONS
 
 from autograder.batch import Student
 from autograder.gradebook import Gradebook
-from autograder.harness.scoring import TestRecord
+from autograder.harness.feedback import TestRecord
 from autograder.results import SubmissionResult
 
 SECRET = "987654321"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder.gradebook import Gradebook, GradebookError, schema
-from autograder.harness.scoring import TestRecord
+from autograder.harness.feedback import TestRecord
 from autograder.results import SubmissionResult
 
 
@@ -147,6 +147,8 @@ def _version_1_file(path: Path) -> None:
     """A gradebook as version 1 wrote it: its DDL, user_version 1, and one submission."""
     db = sqlite3.connect(path)
     db.executescript(schema.DDL)
+    for column in ("failure", "flagged"):  # added by version 2
+        db.execute(f"ALTER TABLE grades DROP COLUMN {column}")
     db.execute("INSERT INTO students (id, name) VALUES ('s1', 'Jane')")
     db.execute("INSERT INTO assignments (id, updated_at) VALUES ('90-calc', '2027-01-01')")
     db.execute("INSERT INTO submissions (student_id, assignment_id, content_hash, received_at) "
@@ -181,6 +183,35 @@ def test_version_1_file_opens_and_keeps_its_rows(tmp_path):
     assert _user_version(path) == schema.SCHEMA_VERSION
 
 
+def test_version_2_gives_version_1_grades_their_failure_and_flag(tmp_path):
+    """Version 1 told a grader failure or a flagged submission by its message's first words; the
+    upgrade turns those into the structured columns the staff report reads."""
+    from autograder.outcomes import Failure
+
+    path = tmp_path / "gb.sqlite"
+    _version_1_file(path)
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO students (id) VALUES ('s2'), ('s3')")
+    for student, content in (("s2", "h2"), ("s3", "h3")):
+        db.execute("INSERT INTO submissions (student_id, assignment_id, content_hash, received_at) "
+                   "VALUES (?, '90-calc', ?, '2027-02-01')", (student, content))
+    db.execute("INSERT INTO runs (assignment_id, tests_hash, started_at, kit_version, sandbox, jobs, host, pid) "
+               "VALUES ('90-calc', 't', '2027-02-01', '0.1', 'docker', 1, 'h', 1)")
+    for sub, status, message in ((1, "error", "Submission refused: x.zip: not a zip"),
+                                 (2, "graded", "Policy violation: calc.py imports numpy"),
+                                 (3, "graded", "")):
+        db.execute("INSERT INTO grades (submission_id, tests_hash, run_id, status, score, max_score, message, "
+                   "started_at, finished_at) VALUES (?, 't', 1, ?, 0, 9, ?, '2027-02-01', '2027-02-01')",
+                   (sub, status, message))
+    db.commit()
+    db.close()
+    with Gradebook(path) as book:
+        rows = {r.student_id: r for r in book.current("90-calc")}
+    assert (rows["s1"].failure, rows["s1"].flagged) == (Failure.REFUSED, False)
+    assert (rows["s2"].failure, rows["s2"].flagged) == (None, True)
+    assert (rows["s3"].failure, rows["s3"].flagged) == (None, False)
+
+
 def _v2_add_note(db: sqlite3.Connection) -> None:
     """A synthetic migration 1 -> 2: a column, added only when missing (idempotent)."""
     if "note" not in {row[1] for row in db.execute("PRAGMA table_info(submissions)")}:
@@ -195,14 +226,15 @@ def test_a_new_migration_upgrades_a_version_1_file_and_keeps_its_data(tmp_path, 
     with Gradebook(path) as book:
         assert book._read("SELECT student_id, content_hash, note FROM submissions") == [
             {"student_id": "s1", "content_hash": "h1", "note": "migrated"}]
-    assert _user_version(path) == 2 and ran == [2]
-    with Gradebook(path):  # already at 2: nothing runs again
+    newest = schema.SCHEMA_VERSION + 1
+    assert _user_version(path) == newest and ran == [2]
+    with Gradebook(path):  # already the newest: nothing runs again
         pass
     assert ran == [2]
     fresh = tmp_path / "fresh.sqlite"  # a brand-new file runs every migration, from 1
     with Gradebook(fresh):
         pass
-    assert _user_version(fresh) == 2 and ran == [2, 2]
+    assert _user_version(fresh) == newest and ran == [2, 2]
 
 
 def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
@@ -214,7 +246,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(tmp_path, monkeypatch):
         db.execute("ALTER TABLE no_such_table ADD COLUMN x TEXT")
 
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, broken])
-    with pytest.raises(GradebookError, match="from schema version 1 to 2"):
+    with pytest.raises(GradebookError, match=f"from schema version {schema.SCHEMA_VERSION} to {schema.SCHEMA_VERSION + 1}"):
         Gradebook(path)
     assert _user_version(path) == 1
     db = sqlite3.connect(path)

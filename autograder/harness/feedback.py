@@ -10,18 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from autograder.outcomes import Category, category_of
+
 MAX_OUTPUT_CHARS = 8000
 
-CATEGORY_TEXT = {
-    "ok": "passed",
-    "wrong": "wrong result",
-    "error": "the test could not use your result",
-    "skipped": "not run",
-    "missing": "no result (the grading session ended before this test finished)",
-    "setup": "the test could not be set up or ran past its own time bound (not caused by your code; tell your instructor)",
-    "import": "your submission could not be imported",
-    "policy": "your code uses something the assignment's import policy forbids",
-}
 
 
 @dataclass(frozen=True)
@@ -35,7 +27,7 @@ class TestRecord:
     points: float
     score: float
     status: str  # passed | failed
-    category: str  # ok | wrong | exception | import | policy | not_found | not_data | timeout | crash | protocol | sandbox | setup | error | missing
+    category: str  # a Category value (autograder/outcomes.py)
     visibility: str  # public | hidden
     output: str
     duration: float
@@ -58,11 +50,10 @@ def _category_line(category: str, excinfo) -> str:
 
     if excinfo is not None and isinstance(excinfo.value, StudentError):
         return excinfo.value.summary()
-    if category in ("setup", "import"):
-        return CATEGORY_TEXT[category]
-    if category == "error" and excinfo is not None:
-        return f"the test could not use your result ({type(excinfo.value).__name__})"
-    return CATEGORY_TEXT.get(category, category)
+    if category == Category.ERROR and excinfo is not None:
+        return f"{Category.ERROR.student_text} ({type(excinfo.value).__name__})"
+    known = category_of(category)
+    return known.student_text if known is not None else category
 
 
 def hidden_feedback(doc: str, status: str, category: str, excinfo) -> str:
@@ -129,7 +120,7 @@ def format_table(records: list[TestRecord]) -> str:
     for r in records:
         mark = "PASS" if r.status == "passed" else "FAIL"
         lines.append(f"{mark}  {r.score:6.2f} / {r.points:<6.2f} {r.id.ljust(width)}"
-                     + ("" if r.status == "passed" else f"  ({CATEGORY_TEXT.get(r.category, r.category)})"))
+                     + ("" if r.status == "passed" else f"  ({_category_line(r.category, None)})"))
     total = sum(r.score for r in records)
     maximum = sum(r.points for r in records)
     lines.append(f"TOTAL {total:.2f} / {maximum:.2f}")
