@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from autograder import __version__
-from autograder.batch import BatchEntry, Reconciled, load_roster, open_batch, reconcile, safe_label
+from autograder.lms_download import BatchEntry, Reconciled, load_roster, open_batch, reconcile, safe_label
 from autograder.catalog import Topic, kit_root
 from autograder.errors import GraderFailure, SubmissionError
 from autograder.grade import Suite, admit, grade_intake, grader_failure, grading_folder, unique_labels

@@ -55,7 +55,7 @@ def measure(topic_id: str, repeat: int, docker: bool) -> dict:
             times["bare"].append(_time([sys.executable, "-m", "pytest", "tests", "-p", "autograder.harness.plugin",
                                         "-c", str(INI), "--rootdir", str(sol), "--llmkit-sandbox", "inprocess"], sol))
             for sandbox in [k for k in times if k != "bare"]:
-                times[sandbox].append(_time([sys.executable, "-m", "autograder.cli", "grade", topic.id, str(sol),
+                times[sandbox].append(_time([sys.executable, "-m", "autograder", "grade", topic.id, str(sol),
                                              "--jobs", "1", "--sandbox", sandbox, "--out", tmp], ROOT))
     return {k: statistics.median(v) for k, v in times.items()}
 

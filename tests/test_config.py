@@ -96,7 +96,7 @@ def test_malformed_course_toml_names_file_and_key(tmp_path, text, words):
 
 def test_shipped_course_and_roster_load():
     """course/course.toml and course/roster.csv, as shipped, load without a complaint."""
-    from autograder.batch import load_roster
+    from autograder.lms_download import load_roster
     from autograder.catalog import kit_root, list_topics
     from autograder.course import COURSE_FILE
 

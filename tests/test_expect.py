@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from autograder.harness.expect import assert_close, assert_equal
-from autograder.lints import lint_bare_approx
+from autograder.authoring.lints import lint_bare_approx
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.feedback_lint import FIX, first_paragraph, lint_hidden_feedback
+from autograder.authoring.feedback_lint import FIX, first_paragraph, lint_hidden_feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDOUT = 'Tokens are split at `"<|endoftext|>"`; `encode("")` is `[]`.\n'

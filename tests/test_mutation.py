@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.audit import audit_topic
+from autograder.authoring.audit import audit_topic
 from autograder.catalog import Topic, resolve
 from autograder.manifest import EquivalentMutant, MutantsSpec
-from autograder.mutate import mutants, solution_lines
+from autograder.authoring.mutate import mutants, solution_lines
 
 SCENARIO_ROOT = Path(__file__).parent / "scenarios" / "kit"
 
@@ -74,7 +74,7 @@ def test_equivalent_mutants_leave_the_score():
 
 
 def test_stale_equivalent_entries_are_named():
-    from autograder.audit import stale_equivalents
+    from autograder.authoring.audit import stale_equivalents
 
     base = resolve("90-calc", root=SCENARIO_ROOT)
     equivalent = (EquivalentMutant(file="calc.py", line=39, mutation="1 -> 2", reason="still matches a mutant"),

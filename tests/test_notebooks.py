@@ -22,7 +22,7 @@ from autograder.errors import SubmissionError
 from autograder.grade import grade_batch
 from autograder.intake import take_in
 from autograder.notebooks import convert
-from autograder.release import build_release, check_release, find_leaks
+from autograder.authoring.release import build_release, check_release, find_leaks
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_ROOT = Path(__file__).parent / "scenarios" / "kit"

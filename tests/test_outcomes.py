@@ -91,7 +91,7 @@ def test_slow_oracle_does_not_fail_a_correct_submission(slow_kit, tmp_path):
 
 def _broken_sandbox(monkeypatch):
     """Every grading fails the way a missing Docker engine does: a sandbox failure, status error."""
-    import autograder.audit as audit
+    import autograder.authoring.audit as audit
     from autograder.outcomes import Failure
     from autograder.results import error_result
 
@@ -102,7 +102,7 @@ def _broken_sandbox(monkeypatch):
 
 
 def test_audit_with_a_failing_sandbox_judges_nothing_and_fails(monkeypatch):
-    from autograder.audit import audit_topic
+    from autograder.authoring.audit import audit_topic
 
     _broken_sandbox(monkeypatch)
     report = audit_topic(resolve("90-calc", root=SCENARIO_ROOT), jobs=1, max_mutants=5)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from autograder.errors import ConfigError
-from autograder.release import build_release, check_release, find_leaks, public_manifest, strip_solutions
+from autograder.authoring.release import build_release, check_release, find_leaks, public_manifest, strip_solutions
 
 SCENARIO = Path(__file__).parent / "scenarios" / "kit" / "solutions" / "90-calc"
 

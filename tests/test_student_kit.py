@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.course import load_course
-from autograder.release import _regions, scan_kit
+from autograder.authoring.release import _regions, scan_kit
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -53,7 +53,7 @@ def kit_copy(kit, tmp_path) -> Path:
 def test_kit_holds_the_package_the_released_assignments_and_a_student_course(kit):
     top = {p.name for p in kit.iterdir()}
     assert top == {"README.md", "pyproject.toml", "constraints.txt", "autograder", "assignments", "course"}
-    assert (kit / "autograder" / "cli.py").is_file() and (kit / "autograder" / "harness" / "pytest.ini").is_file()
+    assert (kit / "autograder" / "cli" / "student.py").is_file() and (kit / "autograder" / "harness" / "pytest.ini").is_file()
     assert sorted(p.name for p in (kit / "assignments").iterdir()) == _released_ids()
     assert (kit / "pyproject.toml").read_bytes() == (REPO / "pyproject.toml").read_bytes()
     readme = (kit / "README.md").read_text()

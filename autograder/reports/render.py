@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from autograder import __version__
-from autograder.batch import safe_label
+from autograder.lms_download import safe_label
 from autograder.course import Course
 from autograder.gradebook import Gradebook
 from autograder.harness.feedback import TestRecord

@@ -15,8 +15,8 @@ import pytest
 from autograder.catalog import list_topics, resolve
 from autograder.grade import grade_batch, run_suite
 from autograder.results import read_records
-from autograder.release import check_release
-from autograder.validate import validate_topic
+from autograder.authoring.release import check_release
+from autograder.authoring.validate import validate_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPICS = [t.id for t in list_topics(ROOT) if t.solution_dir is not None]
@@ -96,6 +96,6 @@ def test_samples_score_as_expected(topic_id, tmp_path):
 def test_equivalent_mutants_still_match_the_reference(topic_id):
     """Each [[mutants.equivalent]] entry names a mutant that exists: when the reference moves,
     its entries must move with it, or the audit would count real equivalents as survivors."""
-    from autograder.audit import stale_equivalents
+    from autograder.authoring.audit import stale_equivalents
 
     assert stale_equivalents(resolve(topic_id, ROOT)) == []

@@ -24,12 +24,9 @@ def topic():
 
 @pytest.fixture
 def cli(kit_env):
-    """Invoke `llmkit ...` with the staff commands registered; returns click's Result."""
+    """Invoke `llmkit ...`; returns click's Result."""
     from autograder.cli import main
-    from autograder.staff_cli import register
 
-    if "bulk" not in main.commands:
-        register(main)
     runner = CliRunner()
 
     def invoke(*args: str):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from staff_helpers import SUBMISSIONS, plain_batch, write_roster, zip_folder
 
-from autograder.batch import load_roster, open_batch, reconcile
+from autograder.lms_download import load_roster, open_batch, reconcile
 from autograder.errors import ConfigError, SubmissionError
 
 GOOD = (SUBMISSIONS / "full" / "calc.py").read_bytes()

@@ -20,7 +20,7 @@ from staff_helpers import FULL, KIT, SEGFAULT, grade_rows, load_json, plain_batc
 from autograder.gradebook import Gradebook
 
 SECRET = "987654321"
-CLI = "from autograder.cli import main; from autograder.staff_cli import register; register(main); main()"
+CLI = "from autograder.cli import main; main()"
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,6 @@ def graded(tmp_path_factory):
     from click.testing import CliRunner
 
     from autograder.cli import main
-    from autograder.staff_cli import register
 
     tmp = tmp_path_factory.mktemp("bulk")
     batch = plain_batch(tmp / "batch", {"s1": "full", "s2": "os_exit", "s3": SEGFAULT, "s4": "wrong_type",
@@ -39,8 +38,6 @@ def graded(tmp_path_factory):
     broken.write_bytes(broken.read_bytes()[:60])
     roster = write_roster(tmp / "roster.csv", ["s1", "s2", "s3", "s4", "s5", "s6", "s9"])
     db, out = tmp / "term.sqlite", tmp / "graded"
-    if "bulk" not in main.commands:
-        register(main)
     args = ["bulk", "90-calc", str(batch), "--roster", str(roster), "--gradebook", str(db), "--out", str(out), "-j", "2"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LLMKIT_ROOT", str(KIT))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from staff_helpers import FULL, SUBMISSIONS
 
-from autograder.batch import Student
+from autograder.lms_download import Student
 from autograder.gradebook import Gradebook
 from autograder.harness.feedback import TestRecord
 from autograder.results import SubmissionResult

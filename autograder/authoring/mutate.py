@@ -20,7 +20,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from autograder.release import BEGIN, END
+from autograder.authoring.release import BEGIN, END
 
 _BINOP_SWAPS = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,

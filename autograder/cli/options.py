@@ -1,4 +1,4 @@
-"""Options shared by the grading commands of `llmkit` (cli.py) and its staff commands (staff_cli.py):
+"""Options shared by the grading commands of `llmkit` (cli/grading.py, cli/student.py) and its staff commands (cli/staff.py):
 where student code runs and how many submissions run at once, with the course's defaults."""
 
 from __future__ import annotations

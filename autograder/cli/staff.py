@@ -2,7 +2,7 @@
 final grades, exports, HTML reports and term set-up. A thin click layer: each command calls one
 library function and prints what it returns.
 
-`register(main)` adds the commands to the `llmkit` group. Exit codes are the kit's: 0 success
+Exit codes are the kit's: 0 success
 (for `bulk`/`regrade`: every submission got a result, whatever its score), 3 bad input, 4 the
 grader itself failed (a crash of the grader, a full disk, an unwritable gradebook).
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn,
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, 
                            TimeRemainingColumn)
 from rich.table import Table
 
-from autograder.cli_options import add_columns, grading_setup, print_json, print_table, sandbox_option
+from autograder.cli.options import add_columns, grading_setup, print_table, sandbox_option
 from autograder.sandbox import BACKENDS
 
 console = Console()
@@ -125,7 +125,7 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
     """List the submissions in BATCH (Canvas, Gradescope or plain folder/zip) without grading them."""
     import tempfile
 
-    from autograder.batch import load_roster, open_batch, reconcile
+    from autograder.lms_download import load_roster, open_batch, reconcile
 
     with tempfile.TemporaryDirectory(prefix="llmkit-intake-") as work:
         found = open_batch(batch, Path(work), layout=layout)
@@ -389,13 +389,3 @@ def course_init(term: str, source: Path | None, shift_days: int | None, first_du
 
 
 COMMANDS = (intake_cmd, bulk_cmd, regrade_cmd, grades_cmd, export_group, report_cmd, course_group)
-
-
-def register(main: click.Group) -> None:
-    """Add the staff commands to the `llmkit` group; refuses to replace a command of the same name."""
-    clashes = [name for c in COMMANDS
-               if (name := c.name) is not None and name in main.commands and main.commands[name] is not c]
-    if clashes:
-        raise ValueError(f"llmkit already has command(s) {', '.join(clashes)}; rename one side in autograder/staff_cli.py")
-    for command in COMMANDS:
-        main.add_command(command)

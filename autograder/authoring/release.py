@@ -195,7 +195,7 @@ def _compare(expected: Path, actual: Path) -> list[str]:
 # The student kit: `llmkit release --kit DIR` writes the whole tree students receive.
 # ---------------------------------------------------------------------------------------------
 
-PACKAGE_DIR = Path(__file__).resolve().parent  # autograder/
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # autograder/
 KIT_TOP_LEVEL = ("README.md", "pyproject.toml", "constraints.txt", "autograder", "assignments", "course")
 KIT_SOURCE_FILES = ("pyproject.toml", "constraints.txt")
 KIT_FORBIDDEN_WORDS = ("solutions", "hidden", "samples", "roster")  # in any path of the kit

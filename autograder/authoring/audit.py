@@ -25,7 +25,7 @@ from typing import Callable
 from autograder.catalog import Topic
 from autograder.errors import SubmissionError
 from autograder.grade import grade_submission
-from autograder.mutate import Mutant, mutants
+from autograder.authoring.mutate import Mutant, mutants
 
 TARGET = 0.85
 

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.catalog import Topic
-from autograder.feedback_lint import lint_hidden_feedback
+from autograder.authoring.feedback_lint import lint_hidden_feedback
 from autograder.grade import grade_submission
 from autograder.policy import check_policy
-from autograder.lints import lint_bare_approx
-from autograder.release import build_release, check_release
+from autograder.authoring.lints import lint_bare_approx
+from autograder.authoring.release import build_release, check_release
 from autograder.results import SubmissionResult
 
 
