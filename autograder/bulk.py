@@ -29,7 +29,7 @@ from typing import Callable
 
 from autograder import __version__
 from autograder.lms_download import BatchEntry, Reconciled, load_roster, open_batch, reconcile, safe_label
-from autograder.catalog import Topic, kit_root
+from autograder.catalog import Assignment, kit_root
 from autograder.errors import GraderFailure, SubmissionError
 from autograder.grade import Suite, admit, grade_intake, grader_failure, grading_folder, unique_labels
 from autograder.gradebook import Gradebook, GradebookError
@@ -57,7 +57,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class BulkReport:
-    topic: str
+    assignment: str
     run_id: int | None
     outcomes: tuple[Outcome, ...]
     seconds: float
@@ -80,9 +80,9 @@ class BulkReport:
         return bool(self.fatal) or self.count("failure") > 0
 
 
-def tests_fingerprint(topic: Topic, suite: Suite = "all") -> tuple[str, dict[str, str]]:
+def tests_fingerprint(assignment: Assignment, suite: Suite = "all") -> tuple[str, dict[str, str]]:
     """(hash of everything that decides a grade, per-file hashes): manifest, tests/, fixtures/, suite."""
-    base = topic.source_dir
+    base = assignment.source_dir
     files: dict[str, str] = {}
     for rel in ("manifest.toml",):
         if (base / rel).is_file():
@@ -139,7 +139,7 @@ def _log(folder: Path, lines: list[str]) -> None:
         pass  # the log is a convenience; a full disk is reported through the results instead
 
 
-def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebook, out_root: Path,
+def grade_entries(*, assignment: Assignment, entries: list[BatchEntry], gradebook: Gradebook, out_root: Path,
                   sandbox: str = "local", jobs: int | None = None, suite: Suite = "all", force: bool = False,
                   command: str = "grade", gpus: str = "auto",
                   on_event: Callable[[str, Outcome | None, int], None] | None = None,
@@ -149,12 +149,12 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
     A GPU assignment gets one device per job from the sandbox's GPU pool (`gpus`: auto, none, 0,1).
     """
     jobs = jobs or os.cpu_count() or 1
-    out_dir = out_root / topic.id
+    out_dir = out_root / assignment.id
     _check_writable(out_dir)
-    gpu_pool = pool_for(topic.manifest.gpu, gpus, topic.id)
-    tests_hash, test_files = tests_fingerprint(topic, suite)
-    gradebook.upsert_assignment(topic.id, title=topic.manifest.title, tests_hash=tests_hash, test_files=test_files)
-    run_id = gradebook.start_run(assignment_id=topic.id, tests_hash=tests_hash, command=command,
+    gpu_pool = pool_for(assignment.manifest.gpu, gpus, assignment.id)
+    tests_hash, test_files = tests_fingerprint(assignment, suite)
+    gradebook.upsert_assignment(assignment.id, title=assignment.manifest.title, tests_hash=tests_hash, test_files=test_files)
+    run_id = gradebook.start_run(assignment_id=assignment.id, tests_hash=tests_hash, command=command,
                                  kit_version=__version__, sandbox=sandbox, jobs=jobs,
                                  seeds={"PYTHONHASHSEED": DEFAULT_ENV["PYTHONHASHSEED"]})
     stop = threading.Event()
@@ -170,13 +170,13 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
         folder = out_dir / label
         started, clock = now_iso(), time.monotonic()
         with grading_folder() as work:
-            intake = admit(entry.submission(label), topic, work)
+            intake = admit(entry.submission(label), assignment, work)
             if isinstance(intake, Intake):
                 content_hash, files = intake.content_hash, intake.read_files()
             else:
                 content_hash, files = _refused_hash(entry), None
             sub_id = gradebook.add_submission(
-                student_id=entry.student_id, assignment_id=topic.id, content_hash=content_hash,
+                student_id=entry.student_id, assignment_id=assignment.id, content_hash=content_hash,
                 submitted_at=entry.submitted_at, source=str(entry.source), layout=entry.layout,
                 late_flag=entry.late_flag, files=files, name=entry.name, email=entry.email)
             claim = gradebook.claim(sub_id, tests_hash, run_id, force=force)
@@ -185,14 +185,14 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
             if claim == "busy":
                 return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
             try:
-                result = grade_intake(topic=topic, intake=intake, work=work, out_dir=folder, name=label,
+                result = grade_intake(assignment=assignment, intake=intake, work=work, out_dir=folder, name=label,
                                       sandbox=sandbox, suite=suite, gpu=gpu)
             except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
                 if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
                     stop.set()
                     fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
                                  "and rerun the same command: finished grades are kept")
-                result = grader_failure(topic, label, exc)
+                result = grader_failure(assignment, label, exc)
         seconds = time.monotonic() - clock
         if result.graders_fault:
             gradebook.release(sub_id, tests_hash, run_id)
@@ -211,7 +211,7 @@ def grade_entries(*, topic: Topic, entries: list[BatchEntry], gradebook: Gradebo
             stop.set()
             fatal.append(str(exc))
             return Outcome(entry.student_id, label, "failure", note=str(exc))
-        result = grader_failure(topic, label, exc)
+        result = grader_failure(assignment, label, exc)
         return Outcome(entry.student_id, label, "failure", result, note=result.message)
 
     def done(_: int, outcome: Outcome) -> None:
@@ -235,7 +235,7 @@ def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], se
     return fatal
 
 
-def bulk_grade(*, topic: Topic, batch: Path, gradebook: Path | None = None, out: Path = Path("graded"),
+def bulk_grade(*, assignment: Assignment, batch: Path, gradebook: Path | None = None, out: Path = Path("graded"),
                roster: Path | None = None, layout: str = "auto", jobs: int | None = None, sandbox: str = "local",
                suite: Suite = "all", force: bool = False, gpus: str = "auto",
                on_event: Callable[[str, Outcome | None, int], None] | None = None) -> BulkReport:
@@ -249,12 +249,12 @@ def bulk_grade(*, topic: Topic, batch: Path, gradebook: Path | None = None, out:
         with Gradebook(gradebook) as book:
             if students:
                 book.upsert_students(students)
-            run_id, outcomes, fatal = grade_entries(topic=topic, entries=list(matched.entries), gradebook=book,
+            run_id, outcomes, fatal = grade_entries(assignment=assignment, entries=list(matched.entries), gradebook=book,
                                                     out_root=out, sandbox=sandbox, jobs=jobs, suite=suite,
                                                     force=force, gpus=gpus, on_event=on_event)
             seconds = time.monotonic() - started
             fatal = _finish(book, run_id, outcomes, seconds, fatal)
-    return BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds, out_dir=out / topic.id,
+    return BulkReport(assignment=assignment.id, run_id=run_id, outcomes=outcomes, seconds=seconds, out_dir=out / assignment.id,
                       gradebook=gradebook, unknown=matched.unknown, missing=matched.missing,
                       problems=found.problems + matched.duplicates, fatal=fatal)
 
@@ -266,12 +266,12 @@ class RegradePlan:
     unavailable: tuple[str, ...] = field(default=())  # students whose files the gradebook does not keep
 
 
-def plan_regrade(*, topic: Topic, book: Gradebook, suite: Suite = "all", force: bool = False) -> RegradePlan:
-    tests_hash, files = tests_fingerprint(topic, suite)
-    known = book.assignment(topic.id)
+def plan_regrade(*, assignment: Assignment, book: Gradebook, suite: Suite = "all", force: bool = False) -> RegradePlan:
+    tests_hash, files = tests_fingerprint(assignment, suite)
+    known = book.assignment(assignment.id)
     old = json.loads(known["test_files"]) if known else {}
     changed = tuple(sorted(f for f in set(old) | set(files) if old.get(f) != files.get(f)))
-    rows = [r for r in book.current(topic.id) if force or r.tests_hash != tests_hash]
+    rows = [r for r in book.current(assignment.id) if force or r.tests_hash != tests_hash]
     stale, unavailable = [], []
     for row in rows:
         if book.files(row.content_hash) is None and not Path(book.submission(row.submission_id).source).exists():
@@ -281,14 +281,14 @@ def plan_regrade(*, topic: Topic, book: Gradebook, suite: Suite = "all", force: 
     return RegradePlan(changed_files=changed, stale=tuple(stale), unavailable=tuple(unavailable))
 
 
-def regrade(*, topic: Topic, gradebook: Path | None = None, out: Path = Path("graded"), jobs: int | None = None,
+def regrade(*, assignment: Assignment, gradebook: Path | None = None, out: Path = Path("graded"), jobs: int | None = None,
             sandbox: str = "local", suite: Suite = "all", force: bool = False, dry_run: bool = False,
             gpus: str = "auto", on_event: Callable[[str, Outcome | None, int], None] | None = None) -> tuple[RegradePlan, BulkReport | None]:
-    """Grade again each student's latest submission of `topic` whose grade used other tests (all with `force`)."""
+    """Grade again each student's latest submission of `assignment` whose grade used other tests (all with `force`)."""
     gradebook = gradebook or default_gradebook()
     started = time.monotonic()
     with Gradebook(gradebook) as book:
-        plan = plan_regrade(topic=topic, book=book, suite=suite, force=force)
+        plan = plan_regrade(assignment=assignment, book=book, suite=suite, force=force)
         if dry_run or not plan.stale:
             return plan, None
         entries = []
@@ -298,10 +298,10 @@ def regrade(*, topic: Topic, gradebook: Path | None = None, out: Path = Path("gr
                                       label=safe_label(row.student_id), layout="regrade",
                                       submitted_at=sub.submitted_at, late_flag=sub.late_flag,
                                       stored=book.files(row.content_hash)))
-        run_id, outcomes, fatal = grade_entries(topic=topic, entries=entries, gradebook=book, out_root=out,
+        run_id, outcomes, fatal = grade_entries(assignment=assignment, entries=entries, gradebook=book, out_root=out,
                                                 sandbox=sandbox, jobs=jobs, suite=suite, force=True,
                                                 command="regrade", gpus=gpus, on_event=on_event)
         seconds = time.monotonic() - started
         fatal = _finish(book, run_id, outcomes, seconds, fatal)
-    return plan, BulkReport(topic=topic.id, run_id=run_id, outcomes=outcomes, seconds=seconds,
-                            out_dir=out / topic.id, gradebook=gradebook, fatal=fatal)
+    return plan, BulkReport(assignment=assignment.id, run_id=run_id, outcomes=outcomes, seconds=seconds,
+                            out_dir=out / assignment.id, gradebook=gradebook, fatal=fatal)

@@ -1,6 +1,6 @@
-"""Find the kit's folders and resolve a TOPIC argument to an assignment.
+"""Find the kit's folders and resolve an ASSIGNMENT argument to an assignment.
 
-A TOPIC may be the full id (`01-tokenization`), its number (`1`, `01`) or its
+An ASSIGNMENT may be the full id (`01-tokenization`), its number (`1`, `01`) or its
 slug (`tokenization`). Staff machines have `solutions/`; a student's copy of
 the kit may have only `assignments/`.
 """
@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.errors import UnknownTopic
+from autograder.errors import UnknownAssignment
 from autograder.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 
@@ -28,7 +28,7 @@ def kit_root(start: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
-class Topic:
+class Assignment:
     id: str
     manifest: Manifest
     solution_dir: Path | None
@@ -38,8 +38,8 @@ class Topic:
     def source_dir(self) -> Path:
         """Where the tests live: solutions/ when present (staff), else assignments/ (students)."""
         folder = self.solution_dir or self.assignment_dir
-        if folder is None:  # resolve() makes no such Topic
-            raise UnknownTopic(f"topic {self.id!r} has neither a solution nor an assignment folder")
+        if folder is None:  # resolve() makes no such Assignment
+            raise UnknownAssignment(f"assignment {self.id!r} has neither a solution nor an assignment folder")
         return folder
 
 
@@ -52,15 +52,15 @@ def _ids(root: Path) -> list[str]:
     return sorted(ids)
 
 
-def list_topics(root: Path | None = None) -> list[Topic]:
+def list_assignments(root: Path | None = None) -> list[Assignment]:
     root = root or kit_root()
     return [resolve(i, root) for i in _ids(root)]
 
 
-def resolve(topic: str, root: Path | None = None) -> Topic:
+def resolve(assignment: str, root: Path | None = None) -> Assignment:
     root = root or kit_root()
     ids = _ids(root)
-    wanted = topic.strip().lower()
+    wanted = assignment.strip().lower()
     matches = [i for i in ids if i == wanted]
     if not matches and wanted.isdigit():
         matches = [i for i in ids if i.split("-", 1)[0].lstrip("0") == wanted.lstrip("0")]
@@ -68,7 +68,7 @@ def resolve(topic: str, root: Path | None = None) -> Topic:
         matches = [i for i in ids if i.split("-", 1)[-1] == wanted]
     if len(matches) != 1:
         known = ", ".join(ids) or "(none found)"
-        raise UnknownTopic(f"unknown topic {topic!r} under {root}; known topics: {known} (see `llmkit list`)")
+        raise UnknownAssignment(f"unknown assignment {assignment!r} under {root}; known assignments: {known} (see `llmkit list`)")
     tid = matches[0]
     sol = root / "solutions" / tid
     asg = root / "assignments" / tid
@@ -76,6 +76,6 @@ def resolve(topic: str, root: Path | None = None) -> Topic:
     asg_dir = asg if (asg / MANIFEST_NAME).is_file() else None
     folder = sol_dir or asg_dir
     if folder is None:  # _ids() lists only folders with a manifest; it went away since
-        raise UnknownTopic(f"topic {tid!r} under {root} has no {MANIFEST_NAME} any more")
+        raise UnknownAssignment(f"assignment {tid!r} under {root} has no {MANIFEST_NAME} any more")
     manifest = load_manifest(folder)
-    return Topic(id=tid, manifest=manifest, solution_dir=sol_dir, assignment_dir=asg_dir)
+    return Assignment(id=tid, manifest=manifest, solution_dir=sol_dir, assignment_dir=asg_dir)

@@ -147,7 +147,7 @@ def limit_defaults_for(assignment_dir: Path) -> dict:
     return load_course(path).sandbox.limit_defaults() if path else {}
 
 
-def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
+def load_course(path: Path, known_assignments: list[str] | None = None) -> Course:
     if not path.is_file():
         raise ConfigError(f"{path}: file not found; create it (see course/course.toml in the kit for an example)")
     data = read_toml(path)
@@ -161,12 +161,12 @@ def load_course(path: Path, known_topics: list[str] | None = None) -> Course:
         if ext.assignment != "*" and ext.assignment not in ids:
             raise ConfigError(f"{path}: key 'extensions[{i}] ({ext.student}).assignment': unknown assignment "
                               f"{ext.assignment!r}; use one of {', '.join(ids)}, or \"*\" for every assignment")
-    if known_topics is not None:
-        unknown = [a.id for a in course.assignments if a.id not in known_topics]
+    if known_assignments is not None:
+        unknown = [a.id for a in course.assignments if a.id not in known_assignments]
         if unknown:
             raise ConfigError(
                 f"{path}: key 'assignments': unknown assignment id(s) {', '.join(unknown)}; "
-                f"known: {', '.join(known_topics)}"
+                f"known: {', '.join(known_assignments)}"
             )
     return course
 

@@ -23,7 +23,7 @@ class ConfigError(KitError):
     exit_code = 3
 
 
-class UnknownTopic(KitError):
+class UnknownAssignment(KitError):
     exit_code = 3
 
 

@@ -19,9 +19,9 @@ FILE = Path("fixtures") / "public" / "expected_values.json"
 ABOUT = "Written by tools/make_public_expected.py from the hidden-only oracles; do not edit by hand."
 
 
-def expected_value(topic_dir: Path, name: str) -> Any:
+def expected_value(assignment_dir: Path, name: str) -> Any:
     """One committed value, parsed afresh on every call, so a test that changes it harms no other."""
-    with open(Path(topic_dir) / FILE, encoding="utf-8") as f:
+    with open(Path(assignment_dir) / FILE, encoding="utf-8") as f:
         return json.load(f)[name]
 
 
@@ -35,16 +35,16 @@ def load_module(path: Path, name: str) -> ModuleType:
     return module
 
 
-def load_conftests(topic_dir: Path) -> tuple[ModuleType, ModuleType]:
+def load_conftests(assignment_dir: Path) -> tuple[ModuleType, ModuleType]:
     """(public conftest, hidden conftest) of an assignment, for its generator."""
-    tests = Path(topic_dir) / "tests"
+    tests = Path(assignment_dir) / "tests"
     return (load_module(tests / "conftest.py", "public_conftest"),
             load_module(tests / "hidden" / "conftest.py", "hidden_conftest"))
 
 
-def write_expected(topic_dir: Path, values: dict[str, Any]) -> Path:
+def write_expected(assignment_dir: Path, values: dict[str, Any]) -> Path:
     """Write `values` (with the do-not-edit note first) to the assignment's expected-values file."""
-    out = Path(topic_dir) / FILE
+    out = Path(assignment_dir) / FILE
     out.write_text(json.dumps({"_about": ABOUT, **values}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}")
     return out

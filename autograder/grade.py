@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 from autograder import __version__
-from autograder.catalog import Topic
+from autograder.catalog import Assignment
 from autograder.errors import SubmissionError
 from autograder.intake import Intake, from_stored, take_in
 from autograder.outcomes import Failure
@@ -42,9 +42,9 @@ def submission_name(source: Path) -> str:
     return path.stem if path.suffix.lower() in (".zip", ".ipynb") else path.name
 
 
-def tests_dirs(topic: Topic, suite: Suite) -> tuple[Path, list[Path]]:
+def tests_dirs(assignment: Assignment, suite: Suite) -> tuple[Path, list[Path]]:
     """The folder pytest runs in and the test folders for `suite`."""
-    base = topic.source_dir
+    base = assignment.source_dir
     if suite in ("public", "hidden"):
         return base, [base / "tests" / suite]
     return base, [base / "tests"]
@@ -126,18 +126,18 @@ def stop_running_sessions(signum: int = signal.SIGTERM) -> None:
             pass
 
 
-def session_timeout(topic: Topic) -> float:
+def session_timeout(assignment: Assignment) -> float:
     """Backstop for a whole grading session (per-test limits normally end things far sooner)."""
-    return max(300.0, topic.manifest.limits.suite_seconds * 5)
+    return max(300.0, assignment.manifest.limits.suite_seconds * 5)
 
 
-def check_resources(topic: Topic) -> None:
+def check_resources(assignment: Assignment) -> None:
     """Refuse an assignment that asks for more memory than the machine has."""
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1024 * 1024)
-    wanted = topic.manifest.limits.memory_mb
+    wanted = assignment.manifest.limits.memory_mb
     if wanted > total_mb:
         raise SandboxError(
-            f"{topic.id} asks for {wanted} MiB of memory per worker (limits.memory_mb in its manifest) but this "
+            f"{assignment.id} asks for {wanted} MiB of memory per worker (limits.memory_mb in its manifest) but this "
             f"machine has {total_mb} MiB; lower the limit or grade on a bigger machine"
         )
 
@@ -199,25 +199,25 @@ def grading_folder() -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def admit(submission: Submission, topic: Topic, work: Path) -> Intake | SubmissionError:
+def admit(submission: Submission, assignment: Assignment, work: Path) -> Intake | SubmissionError:
     """Take `submission` in under `work`; a refusal is returned, not raised (it becomes a result)."""
     try:
-        return submission.take_in(topic.manifest.submission.files, work / "submission")
+        return submission.take_in(assignment.manifest.submission.files, work / "submission")
     except SubmissionError as exc:
         return exc
 
 
-def grade_submission(*, topic: Topic, source: Path | Submission, out_dir: Path, sandbox: str = "local",
+def grade_submission(*, assignment: Assignment, source: Path | Submission, out_dir: Path, sandbox: str = "local",
                      suite: Suite = "all", name: str | None = None, gpu: str | None = None,
                      fail_fast: bool = False) -> SubmissionResult:
     """Take `source` in, grade it and write `out_dir/results.json`. Never raises for a student's fault."""
     submission = source if isinstance(source, Submission) else Submission(name or submission_name(source), Path(source))
     with grading_folder() as work:
-        return grade_intake(topic=topic, intake=admit(submission, topic, work), work=work, out_dir=out_dir,
+        return grade_intake(assignment=assignment, intake=admit(submission, assignment, work), work=work, out_dir=out_dir,
                             sandbox=sandbox, suite=suite, name=name or submission.label, gpu=gpu, fail_fast=fail_fast)
 
 
-def grade_intake(*, topic: Topic, intake: Intake | SubmissionError, work: Path, out_dir: Path, name: str,
+def grade_intake(*, assignment: Assignment, intake: Intake | SubmissionError, work: Path, out_dir: Path, name: str,
                  sandbox: str = "local", suite: Suite = "all", gpu: str | None = None,
                  fail_fast: bool = False) -> SubmissionResult:
     """THE grading function: grade one taken-in submission and write `out_dir/results.json`.
@@ -228,7 +228,7 @@ def grade_intake(*, topic: Topic, intake: Intake | SubmissionError, work: Path, 
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any] = {"kit_version": __version__, "sandbox": sandbox, "suite": suite, "gpu": gpu}
-    visibility = topic.manifest.hidden_visibility
+    visibility = assignment.manifest.hidden_visibility
 
     def finish(result: SubmissionResult) -> SubmissionResult:
         write_results(result, out_dir, visibility)
@@ -236,33 +236,33 @@ def grade_intake(*, topic: Topic, intake: Intake | SubmissionError, work: Path, 
 
     content_hash = intake.content_hash if isinstance(intake, Intake) else ""
     try:
-        check_resources(topic)
-        meta.update(preflight(sandbox, gpu, topic.manifest.environment.packages))
+        check_resources(assignment)
+        meta.update(preflight(sandbox, gpu, assignment.manifest.environment.packages))
     except SandboxError as exc:
-        return finish(error_result(topic.id, name, Failure.SANDBOX, str(exc), content_hash=content_hash, meta=meta))
+        return finish(error_result(assignment.id, name, Failure.SANDBOX, str(exc), content_hash=content_hash, meta=meta))
     if isinstance(intake, SubmissionError):
         shutil.rmtree(out_dir / CONVERTED, ignore_errors=True)  # an earlier grading's, not this one's
-        return finish(error_result(topic.id, name, Failure.REFUSED, str(intake), meta=meta))
+        return finish(error_result(assignment.id, name, Failure.REFUSED, str(intake), meta=meta))
     keep_converted(intake, out_dir)
-    base, paths = tests_dirs(topic, suite)
+    base, paths = tests_dirs(assignment, suite)
     records = work / "records.jsonl"
     code, seconds = run_suite(base=base, test_paths=paths, submission=intake.folder, records=records,
-                              sandbox=sandbox, timeout=session_timeout(topic), log=out_dir / "grader.log",
+                              sandbox=sandbox, timeout=session_timeout(assignment), log=out_dir / "grader.log",
                               gpu=gpu, scratch=work / "scratch", extra_args=("-x",) if fail_fast else ())
     if STOPPING.is_set():
-        return finish(error_result(topic.id, name, Failure.GRADER, "grading was stopped (SIGTERM) before this "
+        return finish(error_result(assignment.id, name, Failure.GRADER, "grading was stopped (SIGTERM) before this "
                                    "submission finished; grade it again", content_hash=content_hash, meta=meta))
     note = ""
     if code is None:
-        note = f"The grading session ran past {session_timeout(topic):.0f} s and was stopped; unfinished tests count as failed."
+        note = f"The grading session ran past {session_timeout(assignment):.0f} s and was stopped; unfinished tests count as failed."
     elif code not in (0, 1):
         note = f"The grading session ended with pytest exit code {code}; see grader.log."
     meta["pytest_exit"] = code
     try:
-        result = assemble(topic.id, name, records, problems=intake.problems, execution_time=seconds,
+        result = assemble(assignment.id, name, records, problems=intake.problems, execution_time=seconds,
                           content_hash=content_hash, meta=meta, session_note=note)
     except RecordsError as exc:
-        result = error_result(topic.id, name, Failure.GRADER, f"{exc}; see {out_dir / 'grader.log'}",
+        result = error_result(assignment.id, name, Failure.GRADER, f"{exc}; see {out_dir / 'grader.log'}",
                               content_hash=content_hash, meta=meta)
     if records.exists():
         shutil.copyfile(records, out_dir / "records.jsonl")
@@ -296,12 +296,12 @@ def unique_labels(names: list[str]) -> list[str]:
     return labels
 
 
-def grader_failure(topic: Topic, label: str, exc: BaseException) -> SubmissionResult:
+def grader_failure(assignment: Assignment, label: str, exc: BaseException) -> SubmissionResult:
     """The result of a submission whose grading raised (a grader bug): the rest of the batch goes on."""
-    return error_result(topic.id, label, Failure.GRADER, f"{type(exc).__name__}: {exc}")
+    return error_result(assignment.id, label, Failure.GRADER, f"{type(exc).__name__}: {exc}")
 
 
-def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: str = "local", jobs: int = 1,
+def grade_batch(*, assignment: Assignment, sources: list[Path], out_root: Path, sandbox: str = "local", jobs: int = 1,
                 suite: Suite = "all", on_done: Callable[[SubmissionResult], None] | None = None,
                 gpus: str = "auto", gpu_inventory: list[Gpu] | None = None,
                 gpu_pool: GpuPool | None = None) -> list[SubmissionResult]:
@@ -313,18 +313,18 @@ def grade_batch(*, topic: Topic, sources: list[Path], out_root: Path, sandbox: s
     from autograder.scheduler import LocalPool
 
     if gpu_pool is None:
-        gpu_pool = pool_for(topic.manifest.gpu, gpus, topic.id, gpu_inventory)
+        gpu_pool = pool_for(assignment.manifest.gpu, gpus, assignment.id, gpu_inventory)
     labels = unique_labels([submission_name(src) for src in sources])
     submissions = [Submission(label, Path(src)) for src, label in zip(sources, labels, strict=True)]
 
     def grade(submission: Submission, gpu: str | None) -> SubmissionResult:
-        return grade_submission(topic=topic, source=submission, out_dir=out_root / topic.id / submission.label,
+        return grade_submission(assignment=assignment, source=submission, out_dir=out_root / assignment.id / submission.label,
                                 sandbox=sandbox, suite=suite, gpu=gpu)
 
     def crashed(submission: Submission, exc: BaseException) -> SubmissionResult:
-        result = grader_failure(topic, submission.label, exc)
+        result = grader_failure(assignment, submission.label, exc)
         try:
-            write_results(result, out_root / topic.id / submission.label)
+            write_results(result, out_root / assignment.id / submission.label)
         except OSError:
             pass
         return result

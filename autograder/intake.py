@@ -95,16 +95,16 @@ def _check_entry(info: zipfile.ZipInfo, archive: Path) -> str:
         if exc.reason == "absolute":
             raise SubmissionError(
                 f"{archive.name}: entry {name!r} has an absolute path; re-create the zip from inside "
-                "your assignment folder (e.g. `llmkit submit TOPIC`)"
+                "your assignment folder (e.g. `llmkit submit ASSIGNMENT`)"
             ) from None
         if exc.reason == "parent":
             raise SubmissionError(
                 f"{archive.name}: entry {name!r} points outside the archive ('..'); re-create the zip "
-                "with `llmkit submit TOPIC`"
+                "with `llmkit submit ASSIGNMENT`"
             ) from None
         kind = "a symbolic link" if exc.reason == "symlink" else "not a regular file"
         raise SubmissionError(
-            f"{archive.name}: entry {name!r} is {kind}; submit plain files only (`llmkit submit TOPIC`)"
+            f"{archive.name}: entry {name!r} is {kind}; submit plain files only (`llmkit submit ASSIGNMENT`)"
         ) from None
 
 

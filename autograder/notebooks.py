@@ -76,7 +76,7 @@ def rule_text(files: tuple[str, ...]) -> str:
             f"IPython magics (`%...`, `!...`, `%%...` cells) are removed, so experiment freely outside functions.")
 
 
-def starter_notebook(topic_id: str, title: str, handout: str, files: dict[str, str]) -> str:
+def starter_notebook(assignment_id: str, title: str, handout: str, files: dict[str, str]) -> str:
     """The starter notebook (nbformat v4 JSON text): intro with the rule, the handout in one markdown cell
     per `## ` section, one tagged code cell per submitted file (its starter code), then how to check and
     submit. Cell ids are fixed so that a release is reproducible (`release --check` compares it)."""
@@ -84,23 +84,23 @@ def starter_notebook(topic_id: str, title: str, handout: str, files: dict[str, s
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     names = tuple(files)
-    cells = [new_markdown_cell(f"# {topic_id}: starter notebook\n\n{rule_text(names)}")]
+    cells = [new_markdown_cell(f"# {assignment_id}: starter notebook\n\n{rule_text(names)}")]
     cells += [new_markdown_cell(s) for s in _sections(handout)]
     for name, code in files.items():
         cells.append(new_code_cell(code.rstrip("\n"), metadata={"tags": [f"{TAG_PREFIX}{name}"]}))
-    nb_name = f"{topic_id}.ipynb"
+    nb_name = f"{assignment_id}.ipynb"
     cells.append(new_markdown_cell(
         "## Check and submit\n\n"
         f"Run every cell: the stubs raise `NotImplementedError` only when called. Then, from the kit's folder:\n\n"
-        f"```bash\nllmkit check {topic_id} assignments/{topic_id}/{nb_name}    # the public tests on this notebook\n"
-        f"llmkit submit {topic_id} assignments/{topic_id}/{nb_name}   # writes {topic_id}-submission.zip\n```\n\n"
+        f"```bash\nllmkit check {assignment_id} assignments/{assignment_id}/{nb_name}    # the public tests on this notebook\n"
+        f"llmkit submit {assignment_id} assignments/{assignment_id}/{nb_name}   # writes {assignment_id}-submission.zip\n```\n\n"
         f"Upload the zip, or this notebook itself. `check` shows the files it converted "
         f"({', '.join(f'`{n}`' for n in names)}): exactly what the grader grades."))
     for i, cell in enumerate(cells):
         cell["id"] = f"llmkit-{i:02d}"
     nb = new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}, "llmkit": {"topic": topic_id, "title": title}})
+        "language_info": {"name": "python"}, "llmkit": {"assignment": assignment_id, "title": title}})
     return nbformat.writes(nb) + "\n"
 
 

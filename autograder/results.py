@@ -20,7 +20,7 @@ from autograder.outcomes import POLICY_VIOLATION, Category, Failure
 
 @dataclass(frozen=True)
 class SubmissionResult:
-    topic: str
+    assignment: str
     submission: str
     status: str  # graded | error
     score: float
@@ -44,7 +44,7 @@ class SubmissionResult:
 
     def to_json(self) -> dict:
         return {
-            "topic": self.topic, "submission": self.submission, "status": self.status,
+            "assignment": self.assignment, "submission": self.submission, "status": self.status,
             "score": self.score, "max_score": self.max_score, "message": self.message,
             "execution_time": self.execution_time, "content_hash": self.content_hash, "meta": self.meta,
             "failure": self.failure.value if self.failure else None, "flagged": self.flagged, "tests": [t.to_json() for t in self.tests],
@@ -89,14 +89,14 @@ def read_records(path: Path) -> tuple[list[dict] | None, dict[str, dict], list[s
     return collected, results, violations
 
 
-def assemble(topic: str, submission: str, records_path: Path, *, problems: list[str] | None = None,
+def assemble(assignment: str, submission: str, records_path: Path, *, problems: list[str] | None = None,
              execution_time: float = 0.0, content_hash: str = "", meta: dict | None = None,
              session_note: str = "") -> SubmissionResult:
     collected, results, violations = read_records(records_path)
     if collected is None:
         raise RecordsError(
             f"the harness produced no test list for {submission} ({session_note or 'no details'}); "
-            "run `llmkit validate " + topic + "` to check the assignment's tests"
+            "run `llmkit validate " + assignment + "` to check the assignment's tests"
         )
     tests: list[TestRecord] = []
     for entry in collected:
@@ -130,16 +130,16 @@ def assemble(topic: str, submission: str, records_path: Path, *, problems: list[
         lines.insert(0, f"{Failure.SANDBOX.prefix}: the sandbox could not run {len(broken)} test(s) ({broken[0].output.splitlines()[-1]}); "
                         "the score is incomplete: fix the sandbox and grade this submission again")
     return SubmissionResult(
-        topic=topic, submission=submission, status=status, score=score, max_score=max_score,
+        assignment=assignment, submission=submission, status=status, score=score, max_score=max_score,
         tests=tuple(tests), message="\n".join(lines), execution_time=round(execution_time, 3),
         content_hash=content_hash, meta=meta, failure=failure, flagged=bool(violations),
     )
 
 
-def error_result(topic: str, submission: str, failure: Failure, detail: str, max_score: float = 0.0,
+def error_result(assignment: str, submission: str, failure: Failure, detail: str, max_score: float = 0.0,
                  content_hash: str = "", meta: dict | None = None) -> SubmissionResult:
     """A submission that could not be graded at all; its message is "<failure's prefix>: <detail>"."""
-    return SubmissionResult(topic=topic, submission=submission, status="error", score=0.0, max_score=max_score,
+    return SubmissionResult(assignment=assignment, submission=submission, status="error", score=0.0, max_score=max_score,
                             tests=(), message=f"{failure.prefix}: {detail}", content_hash=content_hash,
                             meta=dict(meta or {}), failure=failure)
 

@@ -1,12 +1,12 @@
 """Bulk grading throughput: `llmkit bulk` with --jobs 1 and 2, and nbgrader's own autograde on the
 nbgrader export of the same assignment with the same submissions, measured in one run.
 
-    python benchmarks/bulk.py --topic 17-rag --n 50 --jobs 1 2
-    python benchmarks/bulk.py --topic 90-calc --root tests/scenarios/kit --n 50 --jobs 1 2 --nbgrader
+    python benchmarks/bulk.py --assignment 17-rag --n 50 --jobs 1 2
+    python benchmarks/bulk.py --assignment 90-calc --root tests/scenarios/kit --n 50 --jobs 1 2 --nbgrader
 
-The batch cycles through the topic's samples (course/samples/TOPIC/{full,partial,broken}, or the
+The batch cycles through the assignment's samples (course/samples/ASSIGNMENT/{full,partial,broken}, or the
 scenario submissions for 90-calc) so it mixes full, partial and broken work. Each llmkit run uses a
-fresh gradebook. nbgrader runs only when its export of the topic keeps every test (tests that need
+fresh gradebook. nbgrader runs only when its export of the assignment keeps every test (tests that need
 conftest fixtures cannot be exported); it runs in one process, one notebook after another, as
 `nbgrader autograde` does. Figures go to stdout and, with --json, to a file.
 """
@@ -28,16 +28,16 @@ REPO = Path(__file__).resolve().parents[1]
 SCENARIO_SAMPLES = ("full", "wrong_type", "missing_function", "syntax_error", "os_exit")
 
 
-def samples(topic_id: str, root: Path) -> list[Path]:
-    course = root / "course" / "samples" / topic_id
+def samples(assignment_id: str, root: Path) -> list[Path]:
+    course = root / "course" / "samples" / assignment_id
     if course.is_dir():
         return sorted(p for p in course.iterdir() if p.is_dir())
     return [REPO / "tests" / "scenarios" / "submissions" / name for name in SCENARIO_SAMPLES]
 
 
-def make_batch(topic, root: Path, n: int, dest: Path) -> dict[str, dict[str, str]]:
+def make_batch(assignment, root: Path, n: int, dest: Path) -> dict[str, dict[str, str]]:
     """dest/sNN/ for NN < n, cycling through the samples; returns each student's submitted files."""
-    pool = samples(topic.id, root)
+    pool = samples(assignment.id, root)
     files = {}
     for i in range(n):
         src, student = pool[i % len(pool)], f"s{i:03d}"
@@ -47,11 +47,11 @@ def make_batch(topic, root: Path, n: int, dest: Path) -> dict[str, dict[str, str
     return files
 
 
-def run_llmkit(topic, batch: Path, work: Path, jobs: int) -> dict:
+def run_llmkit(assignment, batch: Path, work: Path, jobs: int) -> dict:
     from autograder.bulk import bulk_grade
 
     started = time.monotonic()
-    report = bulk_grade(topic=topic, batch=batch, gradebook=work / f"gb-{jobs}.sqlite", out=work / f"out-{jobs}",
+    report = bulk_grade(assignment=assignment, batch=batch, gradebook=work / f"gb-{jobs}.sqlite", out=work / f"out-{jobs}",
                         jobs=jobs)
     wall = time.monotonic() - started
     scores = [o.result.score for o in report.outcomes if o.result]
@@ -60,27 +60,27 @@ def run_llmkit(topic, batch: Path, work: Path, jobs: int) -> dict:
             "mean_score": round(statistics.fmean(scores), 3) if scores else 0.0}
 
 
-def run_nbgrader(topic, files: dict[str, dict[str, str]], work: Path) -> dict:
+def run_nbgrader(assignment, files: dict[str, dict[str, str]], work: Path) -> dict:
     from autograder.exports.nbgrader import export_nbgrader, submission_notebook
 
     exe = Path(sys.executable).parent / "nbgrader"
     if not exe.exists():
         return {"method": "nbgrader autograde", "skipped": "nbgrader is not installed (pip install -e '.[nbgrader]')"}
     course = work / "nbgrader"
-    export = export_nbgrader(topic=topic, dest=course)
+    export = export_nbgrader(assignment=assignment, dest=course)
     if export.skipped:
         return {"method": "nbgrader autograde",
                 "skipped": f"{len(export.skipped)} test(s) cannot be exported, e.g. {export.skipped[0]}"}
     env = {**os.environ, "PATH": f"{exe.parent}{os.pathsep}{os.environ['PATH']}"}
-    subprocess.run([str(exe), "generate_assignment", topic.id, "--force"], cwd=course, env=env, check=True,
+    subprocess.run([str(exe), "generate_assignment", assignment.id, "--force"], cwd=course, env=env, check=True,
                    capture_output=True)
-    release = course / "release" / topic.id / f"{topic.id}.ipynb"
+    release = course / "release" / assignment.id / f"{assignment.id}.ipynb"
     for student, submitted in files.items():
-        folder = course / "submitted" / student / topic.id
+        folder = course / "submitted" / student / assignment.id
         folder.mkdir(parents=True)
-        (folder / f"{topic.id}.ipynb").write_text(json.dumps(submission_notebook(release, submitted)))
+        (folder / f"{assignment.id}.ipynb").write_text(json.dumps(submission_notebook(release, submitted)))
     started = time.monotonic()
-    proc = subprocess.run([str(exe), "autograde", topic.id, "--create"], cwd=course, env=env, capture_output=True,
+    proc = subprocess.run([str(exe), "autograde", assignment.id, "--create"], cwd=course, env=env, capture_output=True,
                           text=True)
     wall = time.monotonic() - started
     failed = sorted({line.split("/autograded/")[1].split("/")[0] for line in proc.stderr.splitlines()
@@ -88,7 +88,7 @@ def run_nbgrader(topic, files: dict[str, dict[str, str]], work: Path) -> dict:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as book:
-        scores = [s.score for s in book.assignment_submissions(topic.id)]
+        scores = [s.score for s in book.assignment_submissions(assignment.id)]
     # subtle: a notebook nbgrader could not autograde (e.g. os._exit killed its kernel) gets no score
     # here; it counts as 0 in the mean so the figure is comparable with llmkit's
     total = sum(scores)
@@ -99,7 +99,7 @@ def run_nbgrader(topic, files: dict[str, dict[str, str]], work: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--topic", default="17-rag")
+    parser.add_argument("--assignment", default="17-rag")
     parser.add_argument("--root", type=Path, default=None, help="kit root (default: this repository)")
     parser.add_argument("--n", type=int, default=50)
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="llmkit --jobs values (none: skip llmkit)")
@@ -112,20 +112,20 @@ def main() -> None:
     os.environ["LLMKIT_ROOT"] = str(root)
     from autograder.catalog import resolve
 
-    topic = resolve(args.topic, root)
+    assignment = resolve(args.assignment, root)
     rows = []
     with tempfile.TemporaryDirectory(prefix="llmkit-bench-") as tmp:
         work = args.keep.resolve() if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        files = make_batch(topic, root, args.n, work / "batch")
+        files = make_batch(assignment, root, args.n, work / "batch")
         for jobs in args.jobs:
-            rows.append(run_llmkit(topic, work / "batch", work, jobs))
+            rows.append(run_llmkit(assignment, work / "batch", work, jobs))
             print(json.dumps(rows[-1]), flush=True)
         if args.nbgrader:
-            rows.append(run_nbgrader(topic, files, work))
+            rows.append(run_nbgrader(assignment, files, work))
             print(json.dumps(rows[-1]), flush=True)
     base = next((r["wall_s"] for r in rows if r.get("jobs") == 1 and r["method"] == "llmkit bulk"), None)
-    print(f"\n{topic.id}: {args.n} submissions on {os.cpu_count()} cores")
+    print(f"\n{assignment.id}: {args.n} submissions on {os.cpu_count()} cores")
     print(f"{'method':<20} {'jobs':>4} {'wall s':>8} {'s/sub':>7} {'efficiency':>10} {'mean score':>10}")
     for r in rows:
         if "skipped" in r:
@@ -135,7 +135,7 @@ def main() -> None:
         print(f"{r['method']:<20} {r['jobs']:>4} {r['wall_s']:>8.1f} {r['wall_s'] / r['n']:>7.2f} {eff:>10} "
               f"{r['mean_score']:>10.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"topic": topic.id, "n": args.n, "cores": os.cpu_count(), "rows": rows}, indent=2))
+        args.json.write_text(json.dumps({"assignment": assignment.id, "n": args.n, "cores": os.cpu_count(), "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":

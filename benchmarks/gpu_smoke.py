@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.catalog import Topic, resolve  # noqa: E402
+from autograder.catalog import Assignment, resolve  # noqa: E402
 from autograder.grade import grade_batch  # noqa: E402
 from autograder.sandbox.gpu import GpuPool, detect_gpus, plan_devices  # noqa: E402
 
@@ -43,7 +43,7 @@ def main() -> int:
     base = resolve("90-calc", root=ROOT / "tests" / "scenarios" / "kit")
     # the CUDA submission imports torch: its environment must allow it
     environment = base.manifest.environment.model_copy(update={"packages": ("numpy", "torch")})
-    topic = Topic(id=base.id, manifest=base.manifest.model_copy(update={"gpu": "required", "environment": environment}),
+    assignment = Assignment(id=base.id, manifest=base.manifest.model_copy(update={"gpu": "required", "environment": environment}),
                   solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
     full = (ROOT / "tests" / "scenarios" / "submissions" / "full" / "calc.py").read_text()
     work = Path(tempfile.mkdtemp())
@@ -61,8 +61,8 @@ def main() -> int:
         print(f"docker GPU path skipped: {exc}")
     failures = 0
     for sandbox in sandboxes:
-        pool = GpuPool(plan_devices("required", "auto", gpus, topic.id))
-        results = grade_batch(topic=topic, sources=[sub, sub], out_root=work / sandbox, sandbox=sandbox,
+        pool = GpuPool(plan_devices("required", "auto", gpus, assignment.id))
+        results = grade_batch(assignment=assignment, sources=[sub, sub], out_root=work / sandbox, sandbox=sandbox,
                               jobs=2, gpu_pool=pool)
         for r in results:
             ok = r.score == r.max_score

@@ -11,7 +11,7 @@ For each assignment, alternating, `--repeat` times each (median reported):
 overhead = wall(llmkit grade) / wall(bare). Plus the Docker backend's container
 start-to-teardown time (create, start, worker import handshake, remove).
 
-Usage: python benchmarks/overhead.py [TOPIC ...] [--repeat 3] [--no-docker]
+Usage: python benchmarks/overhead.py [ASSIGNMENT ...] [--repeat 3] [--no-docker]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.catalog import list_topics, resolve  # noqa: E402
+from autograder.catalog import list_assignments, resolve  # noqa: E402
 
 INI = ROOT / "autograder" / "harness" / "pytest.ini"
 
@@ -44,9 +44,9 @@ def _time(cmd: list[str], cwd: Path) -> float:
     return elapsed
 
 
-def measure(topic_id: str, repeat: int, docker: bool) -> dict:
-    topic = resolve(topic_id, ROOT)
-    sol = topic.solution_dir
+def measure(assignment_id: str, repeat: int, docker: bool) -> dict:
+    assignment = resolve(assignment_id, ROOT)
+    sol = assignment.solution_dir
     times: dict[str, list[float]] = {"bare": [], "local": []}
     if docker:
         times["docker"] = []
@@ -55,7 +55,7 @@ def measure(topic_id: str, repeat: int, docker: bool) -> dict:
             times["bare"].append(_time([sys.executable, "-m", "pytest", "tests", "-p", "autograder.harness.plugin",
                                         "-c", str(INI), "--rootdir", str(sol), "--llmkit-sandbox", "inprocess"], sol))
             for sandbox in [k for k in times if k != "bare"]:
-                times[sandbox].append(_time([sys.executable, "-m", "autograder", "grade", topic.id, str(sol),
+                times[sandbox].append(_time([sys.executable, "-m", "autograder", "grade", assignment.id, str(sol),
                                              "--jobs", "1", "--sandbox", sandbox, "--out", tmp], ROOT))
     return {k: statistics.median(v) for k, v in times.items()}
 
@@ -94,17 +94,17 @@ def _docker_ready() -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("topics", nargs="*")
+    parser.add_argument("assignments", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-docker", action="store_true")
     args = parser.parse_args()
     docker = not args.no_docker and _docker_ready()
-    topics = args.topics or [t.id for t in list_topics(ROOT) if t.solution_dir]
-    head = f"{'topic':<32} {'bare pytest':>11} {'local':>8} {'overhead':>8}"
+    assignments = args.assignments or [t.id for t in list_assignments(ROOT) if t.solution_dir]
+    head = f"{'assignment':<32} {'bare pytest':>11} {'local':>8} {'overhead':>8}"
     if docker:
         head += f" {'docker':>8} {'overhead':>8} {'docker-local':>12}"
     print(head)
-    for tid in topics:
+    for tid in assignments:
         t = measure(tid, args.repeat, docker)
         line = f"{tid:<32} {t['bare']:>10.2f}s {t['local']:>7.2f}s {t['local'] / t['bare']:>8.2f}"
         if docker:

@@ -55,15 +55,15 @@ def test_every_command_has_help(run, command):
     assert result.exit_code == 0 and "Usage:" in result.output
 
 
-def test_list_shows_topics(run):
+def test_list_shows_assignments(run):
     result = run("list")
     assert result.exit_code == 0 and "90-calc" in result.output
 
 
-def test_unknown_topic_is_exit_3_with_the_known_ones(run):
+def test_unknown_assignment_is_exit_3_with_the_known_ones(run):
     result = run("check", "nope")
     assert result.exit_code == 3
-    assert "unknown topic 'nope'" in result.output and "90-calc" in result.output
+    assert "unknown assignment 'nope'" in result.output and "90-calc" in result.output
 
 
 def test_check_the_starter_fails_with_not_implemented(run):
@@ -84,7 +84,7 @@ def test_submit_zips_exactly_the_submitted_files(run, tmp_path):
     with zipfile.ZipFile(tmp_path / "s.zip") as zf:
         assert sorted(zf.namelist()) == ["calc.py", "submission.json"]
         meta = json.loads(zf.read("submission.json"))
-    assert meta["topic"] == "90-calc" and len(meta["files"]["calc.py"]) == 64
+    assert meta["assignment"] == "90-calc" and len(meta["files"]["calc.py"]) == 64
 
 
 def test_submit_without_the_file_is_exit_3(run):

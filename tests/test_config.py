@@ -1,4 +1,4 @@
-"""Manifests, course.toml and TOPIC arguments: every mistake gets a message with file, key and fix."""
+"""Manifests, course.toml and ASSIGNMENT arguments: every mistake gets a message with file, key and fix."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import pytest
 
 from autograder.catalog import resolve
 from autograder.course import load_course
-from autograder.errors import ConfigError, UnknownTopic
+from autograder.errors import ConfigError, UnknownAssignment
 from autograder.manifest import load_manifest
 
 SCENARIO_ROOT = Path(__file__).parent / "scenarios" / "kit"
@@ -50,12 +50,12 @@ def test_missing_manifest(tmp_path):
 
 
 @pytest.mark.parametrize("arg", ["90-calc", "90", "calc"])
-def test_topic_resolves_by_id_number_or_slug(arg):
+def test_assignment_resolves_by_id_number_or_slug(arg):
     assert resolve(arg, root=SCENARIO_ROOT).id == "90-calc"
 
 
-def test_unknown_topic_lists_known_ones():
-    with pytest.raises(UnknownTopic, match="known topics: 90-calc"):
+def test_unknown_assignment_lists_known_ones():
+    with pytest.raises(UnknownAssignment, match="known assignments: 90-calc"):
         resolve("42", root=SCENARIO_ROOT)
 
 
@@ -97,10 +97,10 @@ def test_malformed_course_toml_names_file_and_key(tmp_path, text, words):
 def test_shipped_course_and_roster_load():
     """course/course.toml and course/roster.csv, as shipped, load without a complaint."""
     from autograder.lms_download import load_roster
-    from autograder.catalog import kit_root, list_topics
+    from autograder.catalog import kit_root, list_assignments
     from autograder.course import COURSE_FILE
 
-    course = load_course(kit_root() / COURSE_FILE, [t.id for t in list_topics()])
+    course = load_course(kit_root() / COURSE_FILE, [t.id for t in list_assignments()])
     assert course.assignments
     roster = load_roster(kit_root() / "course" / "roster.csv")
     assert len({s.id for s in roster}) == len(roster) >= 1

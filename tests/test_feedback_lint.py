@@ -14,7 +14,7 @@ HANDOUT = 'Tokens are split at `"<|endoftext|>"`; `encode("")` is `[]`.\n'
 
 
 def lint(tmp_path: Path, body: str, handout: str = HANDOUT) -> list[str]:
-    """Lint one hidden test module (`body`, dedented) in a fresh topic folder."""
+    """Lint one hidden test module (`body`, dedented) in a fresh assignment folder."""
     (tmp_path / "README.md").write_text(handout, encoding="utf-8")
     hidden = tmp_path / "tests" / "hidden"
     hidden.mkdir(parents=True)

@@ -57,11 +57,11 @@ def graded(tmp_path_factory) -> dict:
     garbage.write_bytes(b"this is not a zip at all")
     zips["zip_garbage"] = garbage
     sources = sorted(SUBMISSIONS.iterdir()) + list(zips.values())
-    topic = resolve("90-calc", root=SCENARIOS / "kit")
+    assignment = resolve("90-calc", root=SCENARIOS / "kit")
     out = tmp_path_factory.mktemp("graded")
-    results = grade_batch(topic=topic, sources=sources, out_root=out, jobs=2)
+    results = grade_batch(assignment=assignment, sources=sources, out_root=out, jobs=2)
     by_name = {r.submission: r for r in results}
-    return {"results": by_name, "out": out / topic.id}
+    return {"results": by_name, "out": out / assignment.id}
 
 
 def _tests(result) -> dict:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.authoring.audit import audit_topic
-from autograder.catalog import Topic, resolve
+from autograder.authoring.audit import audit_assignment
+from autograder.catalog import Assignment, resolve
 from autograder.manifest import EquivalentMutant, MutantsSpec
 from autograder.authoring.mutate import mutants, solution_lines
 
@@ -52,8 +52,8 @@ def test_mutants_are_distinct():
 
 
 def test_audit_of_the_scenario_lists_survivors():
-    topic = resolve("90-calc", root=SCENARIO_ROOT)
-    report = audit_topic(topic, jobs=2)
+    assignment = resolve("90-calc", root=SCENARIO_ROOT)
+    report = audit_assignment(assignment, jobs=2)
     assert report.total == 13
     killed = {m.key for m in report.killed}
     # the hidden tests check add and mean only: their mutants die, the rest survive
@@ -68,8 +68,8 @@ def test_equivalent_mutants_leave_the_score():
     equivalent = tuple(EquivalentMutant(file="calc.py", line=39, mutation=d, reason="pretend this is equivalent")
                        for d in ("1 -> 2", "1 -> 0"))
     manifest = base.manifest.model_copy(update={"mutants": MutantsSpec(equivalent=equivalent)})
-    topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
-    report = audit_topic(topic, jobs=2, max_mutants=3, seed=1)
+    assignment = Assignment(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    report = audit_assignment(assignment, jobs=2, max_mutants=3, seed=1)
     assert len(report.equivalent) == 2 and report.total == 3 and report.sampled_from == 13
 
 
@@ -80,6 +80,6 @@ def test_stale_equivalent_entries_are_named():
     equivalent = (EquivalentMutant(file="calc.py", line=39, mutation="1 -> 2", reason="still matches a mutant"),
                   EquivalentMutant(file="calc.py", line=7, mutation="1 -> 2", reason="the code moved away"))
     manifest = base.manifest.model_copy(update={"mutants": MutantsSpec(equivalent=equivalent)})
-    topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
-    stale = stale_equivalents(topic)
+    assignment = Assignment(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    stale = stale_equivalents(assignment)
     assert len(stale) == 1 and "calc.py:7" in stale[0] and "update its line" in stale[0]

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.catalog import list_topics, resolve
+from autograder.catalog import list_assignments, resolve
 from autograder.cli import main
 from autograder.errors import SubmissionError
 from autograder.grade import grade_batch
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_ROOT = Path(__file__).parent / "scenarios" / "kit"
 SUBMISSIONS = Path(__file__).parent / "scenarios" / "submissions"
 CALC = (SUBMISSIONS / "full" / "calc.py").read_text()
-TOPICS = [t.id for t in list_topics(ROOT) if t.solution_dir is not None]
+ASSIGNMENTS = [t.id for t in list_assignments(ROOT) if t.solution_dir is not None]
 
 
 def notebook(*cells, version: int = 4) -> bytes:
@@ -103,27 +103,27 @@ def test_untagged_code_goes_only_to_the_first_file():
     assert set(c.files) == {"a.py", "b.py"} and "def f" in c.files["a.py"]
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_the_starter_notebook_converts_back_to_the_starter_files(topic_id):
-    folder = ROOT / "assignments" / topic_id
-    files = resolve(topic_id, ROOT).manifest.submission.files
-    c = convert((folder / f"{topic_id}.ipynb").read_bytes(), files)
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_the_starter_notebook_converts_back_to_the_starter_files(assignment_id):
+    folder = ROOT / "assignments" / assignment_id
+    files = resolve(assignment_id, ROOT).manifest.submission.files
+    c = convert((folder / f"{assignment_id}.ipynb").read_bytes(), files)
     assert c.notes == []
     assert c.files == {name: (folder / name).read_text(encoding="utf-8") for name in files}
 
 
 # --- the released notebook -------------------------------------------------------------------
 
-@pytest.mark.parametrize("topic_id", TOPICS + ["90-calc"])
-def test_the_released_notebook_runs_top_to_bottom(topic_id):
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS + ["90-calc"])
+def test_the_released_notebook_runs_top_to_bottom(assignment_id):
     from nbclient import NotebookClient
 
-    folder = (SCENARIO_ROOT if topic_id == "90-calc" else ROOT) / "assignments" / topic_id
-    nb = nbformat.read(folder / f"{topic_id}.ipynb", as_version=4)
+    folder = (SCENARIO_ROOT if assignment_id == "90-calc" else ROOT) / "assignments" / assignment_id
+    nb = nbformat.read(folder / f"{assignment_id}.ipynb", as_version=4)
     nbformat.validate(nb)
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
     tagged = [c for c in nb.cells if any(t.startswith("llmkit:file=") for t in c.metadata.get("tags", []))]
-    assert len(tagged) == len(resolve(topic_id, folder.parents[1]).manifest.submission.files)
+    assert len(tagged) == len(resolve(assignment_id, folder.parents[1]).manifest.submission.files)
     assert nb.cells[0].cell_type == "markdown" and "only imports" in nb.cells[0].source
 
 
@@ -242,7 +242,7 @@ def test_a_notebook_without_tags_uses_the_untagged_rule(tmp_path):
 # --- grading: a batch of notebooks, good and bad ----------------------------------------------
 
 def test_bad_notebooks_in_a_batch_leave_the_others_alone(tmp_path):
-    topic = resolve("90-calc", root=SCENARIO_ROOT)
+    assignment = resolve("90-calc", root=SCENARIO_ROOT)
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "good.ipynb").write_bytes(GOOD)
@@ -252,7 +252,7 @@ def test_bad_notebooks_in_a_batch_leave_the_others_alone(tmp_path):
     (subs / "empty.ipynb").write_bytes(notebook(("print('hello')\n", None)))
     (subs / "hw.zip").write_bytes(_zip(tmp_path / "hw.zip", {"hw/hw.ipynb": GOOD}).read_bytes())
     names = ["good.ipynb", "broken_json.ipynb", "syntax.ipynb", "empty.ipynb", "hw.zip"]
-    results = {r.submission: r for r in grade_batch(topic=topic, sources=[subs / n for n in names],
+    results = {r.submission: r for r in grade_batch(assignment=assignment, sources=[subs / n for n in names],
                                                    out_root=tmp_path / "out", sandbox="local", jobs=2)}
     assert results["good"].score == 9 and results["hw"].score == 9
     assert (tmp_path / "out" / "90-calc" / "good" / "converted" / "calc.py").read_text().startswith("import numpy")

@@ -77,8 +77,8 @@ def test_deadline_charges_only_the_students_calls():
 
 
 def test_slow_oracle_does_not_fail_a_correct_submission(slow_kit, tmp_path):
-    topic = resolve("90-calc", root=slow_kit)
-    result = grade_submission(topic=topic, source=SUBMISSIONS / "full", out_dir=tmp_path / "out", suite="public")
+    assignment = resolve("90-calc", root=slow_kit)
+    result = grade_submission(assignment=assignment, source=SUBMISSIONS / "full", out_dir=tmp_path / "out", suite="public")
     tests = {t.name: t for t in result.tests}
     slow = tests["test_slow_oracle_then_student"]
     assert slow.status == "passed", slow.output
@@ -95,17 +95,17 @@ def _broken_sandbox(monkeypatch):
     from autograder.outcomes import Failure
     from autograder.results import error_result
 
-    def grade(*, topic, name=None, **kw):
-        return error_result(topic.id, name or "mutant", Failure.SANDBOX, "no Docker engine answers")
+    def grade(*, assignment, name=None, **kw):
+        return error_result(assignment.id, name or "mutant", Failure.SANDBOX, "no Docker engine answers")
 
     monkeypatch.setattr(audit, "grade_submission", grade)
 
 
 def test_audit_with_a_failing_sandbox_judges_nothing_and_fails(monkeypatch):
-    from autograder.authoring.audit import audit_topic
+    from autograder.authoring.audit import audit_assignment
 
     _broken_sandbox(monkeypatch)
-    report = audit_topic(resolve("90-calc", root=SCENARIO_ROOT), jobs=1, max_mutants=5)
+    report = audit_assignment(resolve("90-calc", root=SCENARIO_ROOT), jobs=1, max_mutants=5)
     assert report.total == 5
     assert not report.killed and not report.survived
     assert len(report.not_judged) == 5 and all("Sandbox failure" in msg for _, msg in report.not_judged)
@@ -165,7 +165,7 @@ def test_exit_1_check_found_failing_tests(run):
 
 def test_exit_2_usage_error(run):
     assert run("check", "90", "--no-such-option").exit_code == 2
-    assert run("validate").exit_code == 2  # neither TOPIC nor --all
+    assert run("validate").exit_code == 2  # neither ASSIGNMENT nor --all
 
 
 def test_exit_3_bad_input(run, tmp_path):
@@ -253,7 +253,7 @@ def test_list_json(run, long_kit):
     result = run("list", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert [d["topic"] for d in data] == [LONG_ID] and data[0]["submit"] == ["calc.py"]
+    assert [d["assignment"] for d in data] == [LONG_ID] and data[0]["submit"] == ["calc.py"]
 
 
 def test_grade_summary_whole_ids_and_json(run, long_kit, tmp_path):
@@ -265,6 +265,6 @@ def test_grade_summary_whole_ids_and_json(run, long_kit, tmp_path):
     result = run("grade", LONG_ID, sub, "--sandbox", "local", "--out", tmp_path / "out", "--json")
     assert result.exit_code == 0
     (entry,) = json.loads(result.stdout)  # the local sandbox's warning goes to stderr
-    assert entry["submission"] == sub.name and entry["topic"] == LONG_ID
+    assert entry["submission"] == sub.name and entry["assignment"] == LONG_ID
     assert entry["score"] == entry["max_score"] == 9 and entry["status"] == "graded"
     assert Path(entry["results"]).is_file()

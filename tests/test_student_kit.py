@@ -25,7 +25,7 @@ from autograder.authoring.release import _regions, scan_kit
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
-FAST_TOPIC = "01-tokenization"  # a pure-Python starter: the public suite takes about a second
+FAST_ASSIGNMENT = "01-tokenization"  # a pure-Python starter: the public suite takes about a second
 
 
 def _released_ids() -> list[str]:
@@ -57,8 +57,8 @@ def test_kit_holds_the_package_the_released_assignments_and_a_student_course(kit
     assert sorted(p.name for p in (kit / "assignments").iterdir()) == _released_ids()
     assert (kit / "pyproject.toml").read_bytes() == (REPO / "pyproject.toml").read_bytes()
     readme = (kit / "README.md").read_text()
-    for command in ("pip install -c constraints.txt -e .", "llmkit list", f"llmkit check {FAST_TOPIC}",
-                    f"llmkit submit {FAST_TOPIC}"):
+    for command in ("pip install -c constraints.txt -e .", "llmkit list", f"llmkit check {FAST_ASSIGNMENT}",
+                    f"llmkit submit {FAST_ASSIGNMENT}"):
         assert command in readme
     assert [p.name for p in (kit / "course").iterdir()] == ["course.toml"]
 
@@ -115,47 +115,47 @@ def test_a_non_empty_folder_is_refused_without_force_and_replaced_with_it(kit_co
 # --- the scan catches what it must ----------------------------------------------------------------
 
 def test_scan_flags_a_reference_planted_as_the_starter(kit_copy):
-    (kit_copy / "assignments" / FAST_TOPIC / "bpe.py").write_bytes((SOLUTIONS / FAST_TOPIC / "bpe.py").read_bytes())
+    (kit_copy / "assignments" / FAST_ASSIGNMENT / "bpe.py").write_bytes((SOLUTIONS / FAST_ASSIGNMENT / "bpe.py").read_bytes())
     text = "\n".join(scan_kit(kit_copy, SOLUTIONS))
-    assert f"assignments/{FAST_TOPIC}/bpe.py: a copy of solutions/{FAST_TOPIC}/bpe.py (the reference)" in text
+    assert f"assignments/{FAST_ASSIGNMENT}/bpe.py: a copy of solutions/{FAST_ASSIGNMENT}/bpe.py (the reference)" in text
     assert "out of date" in text and "solution region marker" in text
 
 
 def test_scan_flags_a_reference_body_pasted_into_the_package(kit_copy):
     """Only the body of one solution region, markers dropped and re-indented: the chunk rule finds it."""
-    start, body = max(_regions((SOLUTIONS / FAST_TOPIC / "bpe.py").read_text()), key=lambda r: len(r[1]))
+    start, body = max(_regions((SOLUTIONS / FAST_ASSIGNMENT / "bpe.py").read_text()), key=lambda r: len(r[1]))
     helper = kit_copy / "autograder" / "helpers_extra.py"
     helper.write_text("def helper():\n" + "\n".join("    " + line.strip() for line in body) + "\n")
     problems = scan_kit(kit_copy, SOLUTIONS)
     assert any(p.startswith("autograder/helpers_extra.py: line ") and
-               f"solutions/{FAST_TOPIC}/bpe.py (the reference's solution)" in p for p in problems), problems
+               f"solutions/{FAST_ASSIGNMENT}/bpe.py (the reference's solution)" in p for p in problems), problems
 
 
 def test_scan_reads_a_notebook_as_its_cells(kit_copy):
     """The starter notebook passes the scan; a solution body pasted into one of its cells does not."""
     import json
 
-    nb_path = kit_copy / "assignments" / FAST_TOPIC / f"{FAST_TOPIC}.ipynb"
+    nb_path = kit_copy / "assignments" / FAST_ASSIGNMENT / f"{FAST_ASSIGNMENT}.ipynb"
     assert not [p for p in scan_kit(kit_copy, SOLUTIONS) if ".ipynb" in p]
-    start, body = max(_regions((SOLUTIONS / FAST_TOPIC / "bpe.py").read_text()), key=lambda r: len(r[1]))
+    start, body = max(_regions((SOLUTIONS / FAST_ASSIGNMENT / "bpe.py").read_text()), key=lambda r: len(r[1]))
     nb = json.loads(nb_path.read_text())
     nb["cells"].append({"cell_type": "code", "id": "extra", "metadata": {}, "outputs": [], "execution_count": None,
                         "source": ["def helper():\n"] + [f"    {line.strip()}\n" for line in body]})
     nb_path.write_text(json.dumps(nb, indent=1))
     problems = scan_kit(kit_copy, SOLUTIONS)
-    assert any(p.startswith(f"assignments/{FAST_TOPIC}/{FAST_TOPIC}.ipynb: line ") and "the reference's solution" in p
+    assert any(p.startswith(f"assignments/{FAST_ASSIGNMENT}/{FAST_ASSIGNMENT}.ipynb: line ") and "the reference's solution" in p
                for p in problems), problems
 
 
 def test_scan_flags_hidden_tests_and_fixtures_under_innocent_names(kit_copy):
-    hidden = sorted((SOLUTIONS / FAST_TOPIC / "tests" / "hidden").glob("test_*.py"))[0]
-    fixture = sorted((SOLUTIONS / FAST_TOPIC / "fixtures" / "hidden").iterdir())[0]
-    public = kit_copy / "assignments" / FAST_TOPIC / "tests" / "public"
+    hidden = sorted((SOLUTIONS / FAST_ASSIGNMENT / "tests" / "hidden").glob("test_*.py"))[0]
+    fixture = sorted((SOLUTIONS / FAST_ASSIGNMENT / "fixtures" / "hidden").iterdir())[0]
+    public = kit_copy / "assignments" / FAST_ASSIGNMENT / "tests" / "public"
     (public / "test_more.py").write_bytes(hidden.read_bytes())
     (kit_copy / "autograder" / "data.txt").write_bytes(fixture.read_bytes())
     text = "\n".join(scan_kit(kit_copy, SOLUTIONS))
-    assert f"tests/public/test_more.py: a copy of solutions/{FAST_TOPIC}/tests/hidden/{hidden.name}" in text
-    assert f"autograder/data.txt: a copy of solutions/{FAST_TOPIC}/fixtures/hidden/{fixture.name}" in text
+    assert f"tests/public/test_more.py: a copy of solutions/{FAST_ASSIGNMENT}/tests/hidden/{hidden.name}" in text
+    assert f"autograder/data.txt: a copy of solutions/{FAST_ASSIGNMENT}/fixtures/hidden/{fixture.name}" in text
     assert "in the released copy but not produced by release" in text
     assert "mentions the hidden test" in text
 
@@ -228,13 +228,13 @@ def test_kit_installs_in_a_fresh_venv_and_checks_a_starter(kit, open_tmp):
     assert listed.returncode == 0, listed.stderr
     assert str(kit_copy) in listed.stdout.replace("\n", "")
 
-    run = subprocess.run([llmkit, "check", FAST_TOPIC, "--sandbox", "local"], cwd=kit_copy,
+    run = subprocess.run([llmkit, "check", FAST_ASSIGNMENT, "--sandbox", "local"], cwd=kit_copy,
                          capture_output=True, text=True, env=env, timeout=600)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out  # 1: graded, some tests failed (0 all passed, 3 error, 4 grader broken)
     assert "Traceback (most recent call last)" not in run.stderr, out
     assert "NotImplementedError" in out and "Score: 0 /" in out
-    out_dir = kit_copy / ".llmkit" / "check" / FAST_TOPIC
+    out_dir = kit_copy / ".llmkit" / "check" / FAST_ASSIGNMENT
     results = json.loads((out_dir / "results.json").read_text())
     assert results["tests"] and results["score"] == 0 and results["max_score"] > 0
     collected = json.loads((out_dir / "records.jsonl").read_text().splitlines()[0])

@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from autograder.catalog import Topic
+from autograder.catalog import Assignment
 from autograder.errors import SubmissionError
 from autograder.grade import grade_submission
 from autograder.authoring.mutate import Mutant, mutants
 
-TARGET = 0.85
+TARGET = 0.90  # the assignment bar: at least 90 % of the non-equivalent mutants killed
 
 
 @dataclass
 class AuditReport:
-    topic: str
+    assignment: str
     total: int = 0
     killed: list[Mutant] = field(default_factory=list)
     survived: list[Mutant] = field(default_factory=list)
@@ -61,50 +61,50 @@ class AuditReport:
         return self.meets_target and not self.grader_failed
 
 
-def _solution_dir(topic: Topic) -> Path:
-    if topic.solution_dir is None:
-        raise SubmissionError(f"solutions/{topic.id} is missing: the mutation audit mutates the reference solution, "
+def _solution_dir(assignment: Assignment) -> Path:
+    if assignment.solution_dir is None:
+        raise SubmissionError(f"solutions/{assignment.id} is missing: the mutation audit mutates the reference solution, "
                               "which a student copy of the kit does not have; run it where solutions/ is present")
-    return topic.solution_dir
+    return assignment.solution_dir
 
 
-def all_mutants(topic: Topic) -> list[Mutant]:
-    solution_dir = _solution_dir(topic)
+def all_mutants(assignment: Assignment) -> list[Mutant]:
+    solution_dir = _solution_dir(assignment)
     out: list[Mutant] = []
-    for name in topic.manifest.submission.files:
+    for name in assignment.manifest.submission.files:
         out += mutants((solution_dir / name).read_text(encoding="utf-8"), name)
     return out
 
 
-def _equivalent_keys(topic: Topic) -> set[tuple[str, int, str]]:
-    return {(e.file, e.line, e.mutation) for e in topic.manifest.mutants.equivalent}
+def _equivalent_keys(assignment: Assignment) -> set[tuple[str, int, str]]:
+    return {(e.file, e.line, e.mutation) for e in assignment.manifest.mutants.equivalent}
 
 
 def _key(mutant: Mutant) -> tuple[str, int, str]:
     return mutant.file, mutant.line, mutant.description
 
 
-def stale_equivalents(topic: Topic, candidates: list[Mutant] | None = None) -> list[str]:
+def stale_equivalents(assignment: Assignment, candidates: list[Mutant] | None = None) -> list[str]:
     """Manifest entries `[[mutants.equivalent]]` that match no mutant of the reference any more
     (the code moved or changed): each is a line naming the entry and the fix."""
-    keys = {_key(m) for m in (candidates if candidates is not None else all_mutants(topic))}
+    keys = {_key(m) for m in (candidates if candidates is not None else all_mutants(assignment))}
     return [f"[[mutants.equivalent]] {e.file}:{e.line} {e.mutation!r} matches no mutant of the reference; "
             "the code moved or changed: update its line (or remove the entry)"
-            for e in topic.manifest.mutants.equivalent if (e.file, e.line, e.mutation) not in keys]
+            for e in assignment.manifest.mutants.equivalent if (e.file, e.line, e.mutation) not in keys]
 
 
-def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_mutants: int | None = None,
+def audit_assignment(assignment: Assignment, *, sandbox: str = "local", jobs: int = 1, max_mutants: int | None = None,
                 seed: int = 0, on_result: Callable[[Mutant, bool | None], None] | None = None) -> AuditReport:
     """Grade every mutant (or a seeded sample of `max_mutants`) with the hidden suite."""
     import time
 
     started = time.monotonic()
-    report = AuditReport(topic=topic.id)
-    solution_dir = _solution_dir(topic)
-    candidates = all_mutants(topic)
+    report = AuditReport(assignment=assignment.id)
+    solution_dir = _solution_dir(assignment)
+    candidates = all_mutants(assignment)
     report.sampled_from = len(candidates)
-    report.stale = stale_equivalents(topic, candidates)
-    equivalent = _equivalent_keys(topic)
+    report.stale = stale_equivalents(assignment, candidates)
+    equivalent = _equivalent_keys(assignment)
     report.equivalent = [m for m in candidates if _key(m) in equivalent]
     candidates = [m for m in candidates if _key(m) not in equivalent]
     if max_mutants is not None and len(candidates) > max_mutants:
@@ -117,10 +117,10 @@ def audit_topic(topic: Topic, *, sandbox: str = "local", jobs: int = 1, max_muta
         try:
             sub = work / "submission"
             sub.mkdir()
-            for name in topic.manifest.submission.files:
+            for name in assignment.manifest.submission.files:
                 shutil.copyfile(solution_dir / name, sub / name)
             (sub / mutant.file).write_text(mutant.source, encoding="utf-8")
-            result = grade_submission(topic=topic, source=sub, out_dir=work / "out", sandbox=sandbox,
+            result = grade_submission(assignment=assignment, source=sub, out_dir=work / "out", sandbox=sandbox,
                                       suite="hidden", name="mutant", fail_fast=True)
             if result.status != "graded" or result.graders_fault:
                 killed, message = None, (result.message.splitlines() or [result.status])[0]

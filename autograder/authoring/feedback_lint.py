@@ -20,7 +20,7 @@ rather than the case (or because they are too common to mean anything):
   code under test (`recall >= 0.75` is the property); positive powers of ten up to 1e-4
   (`1e-9` is a tolerance wherever it is written);
 - assertion messages and f-strings (hidden feedback never shows them);
-- strings the handout (the topic's README.md) already quotes: they are public;
+- strings the handout (the assignment's README.md) already quotes: they are public;
 - strings shorter than 4 characters, and a one-word string (letters, digits,
   `_`) unless the paragraph quotes it ("word", 'word' or `word`), so that
   `ValueError`, `float64` or `cosine` in plain prose pass;
@@ -268,7 +268,7 @@ def _shown(value: str | int | float) -> str:
 def lint_file(path: Path, handout: str = "", label: str | None = None) -> list[str]:
     """Findings for one hidden test file: 'file:line: ...' per literal its feedback reveals.
 
-    `handout` is the text of the topic's README.md: a string it quotes is public already."""
+    `handout` is the text of the assignment's README.md: a string it quotes is public already."""
     label = label or str(path)
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -314,7 +314,7 @@ def lint_file(path: Path, handout: str = "", label: str | None = None) -> list[s
 
 
 def lint_hidden_feedback(tests_dir: Path) -> list[str]:
-    """Findings for every test in `tests_dir`/hidden/**/*.py (tests_dir is a topic's tests/ folder)."""
+    """Findings for every test in `tests_dir`/hidden/**/*.py (tests_dir is an assignment's tests/ folder)."""
     tests_dir = Path(tests_dir)
     hidden = tests_dir / "hidden"
     readme = tests_dir.parent / "README.md"

@@ -217,13 +217,13 @@ class KitReport:
     leaks: list[str] = field(default_factory=list)
 
 
-def student_course_text(course: "Course", topic_ids: list[str]) -> str:
+def student_course_text(course: "Course", assignment_ids: list[str]) -> str:
     """course.toml for students: the term, the released assignments (id, title, weight, deadline, own late
     policy), the late policy and the per-test limits their `llmkit check` must share with grading. No
     extensions (they name students), no letter cut-offs, Canvas columns, sandbox backend or jobs."""
     from autograder.course import SandboxDefaults, dump_course
 
-    assignments = tuple(a.model_copy(update={"canvas_column": ""}) for a in course.assignments if a.id in topic_ids)
+    assignments = tuple(a.model_copy(update={"canvas_column": ""}) for a in course.assignments if a.id in assignment_ids)
     student = course.model_copy(update={
         "assignments": assignments, "extensions": (), "letters": {},
         "sandbox": SandboxDefaults(memory_mb=course.sandbox.memory_mb, test_seconds=course.sandbox.test_seconds),
@@ -236,11 +236,11 @@ def student_course_text(course: "Course", topic_ids: list[str]) -> str:
     return "\n".join(header + body)
 
 
-def student_readme(topics: list, course: "Course | None") -> str:
+def student_readme(assignments: list, course: "Course | None") -> str:
     """The kit's README.md: install, list, check, submit, and the assignments with their deadlines."""
     schedule = {a.id: a for a in course.assignments} if course else {}
     rows = []
-    for t in topics:
+    for t in assignments:
         entry = schedule.get(t.id)
         due = entry.due.isoformat() if entry else "-"
         weight = f"{entry.weight:g}" if entry else "-"
@@ -256,7 +256,7 @@ def student_readme(topics: list, course: "Course | None") -> str:
         late = (f"\nLate work: {late}, at most {p.cap:.0%}"
                 + (f", after a {p.grace_minutes:g}-minute grace period" if p.grace_minutes else "")
                 + ". Deadlines and weights are in `course/course.toml`.\n")
-    first = topics[0].id if topics else "01-tokenization"
+    first = assignments[0].id if assignments else "01-tokenization"
     commands = [("llmkit list", "assignments, deadlines, weights"),
                 (f"cat assignments/{first}/README.md", "the handout"),
                 (f"llmkit check {first}", "run the public tests: per-test feedback and points"),
@@ -288,7 +288,7 @@ passing the public tests is necessary, not sufficient. `llmkit check` runs your 
 subprocess (`--sandbox local`), which protects you from accidents, not from malicious code.
 
 ## Assignments
-| topic | title | you submit | due | weight |
+| assignment | title | you submit | due | weight |
 | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 {late}"""
@@ -332,7 +332,7 @@ def build_kit(kit_dir: Path, root: Path | None = None, *, force: bool = False) -
     It holds the `llmkit` package (autograder/), pyproject.toml, constraints.txt, a student README.md,
     every released assignment freshly generated from solutions/ by `build_release`, and a student
     course/course.toml. A non-empty `kit_dir` is refused unless `force` (and it looks like a kit)."""
-    from autograder.catalog import kit_root, list_topics
+    from autograder.catalog import kit_root, list_assignments
     from autograder.course import COURSE_FILE, load_course
 
     root = (root or kit_root()).resolve()
@@ -342,8 +342,8 @@ def build_kit(kit_dir: Path, root: Path | None = None, *, force: bool = False) -
         raise ConfigError(f"{root}: no solutions/ folder; the kit is built from the source of truth")
     _prepare_kit_dir(kit_dir, root, force)
     report = KitReport(kit_dir=kit_dir)
-    topics = []
-    for t in list_topics(root):
+    assignments = []
+    for t in list_assignments(root):
         if t.solution_dir is None:
             raise ConfigError(f"{t.assignment_dir}: released but solutions/{t.id} is missing; the kit cannot regenerate it")
         if t.assignment_dir is None:
@@ -356,7 +356,7 @@ def build_kit(kit_dir: Path, root: Path | None = None, *, force: bool = False) -
             report.notes.append(f"assignments/{t.id} in {root} is stale ({len(stale)} difference(s)): the kit has the fresh "
                                 f"release; run `llmkit release {t.id}` to update the repository's copy")
         report.assignments.append(t.id)
-        topics.append(t)
+        assignments.append(t)
     shutil.copytree(PACKAGE_DIR, kit_dir / "autograder", ignore=_IGNORED)
     for name in KIT_SOURCE_FILES:
         shutil.copyfile(source / name, kit_dir / name)
@@ -367,7 +367,7 @@ def build_kit(kit_dir: Path, root: Path | None = None, *, force: bool = False) -
         (kit_dir / COURSE_FILE).parent.mkdir(parents=True, exist_ok=True)
         (kit_dir / COURSE_FILE).write_text(text, encoding="utf-8")
         course = load_course(kit_dir / COURSE_FILE, report.assignments)  # what students get must load
-    (kit_dir / "README.md").write_text(student_readme(topics, course), encoding="utf-8")
+    (kit_dir / "README.md").write_text(student_readme(assignments, course), encoding="utf-8")
     report.files = sum(1 for p in kit_dir.rglob("*") if p.is_file())
     report.leaks = scan_kit(kit_dir, solutions)
     return report

@@ -1,6 +1,6 @@
 """Check that an assignment is fit to release and grade.
 
-For one topic: the manifest loads; the committed student copy equals a fresh
+For one assignment: the manifest loads; the committed student copy equals a fresh
 release and leaks nothing hidden; every test carries points and a docstring;
 there are public and hidden tests; no hidden test's feedback (the first
 paragraph of its docstring) quotes its inputs; the reference scores full marks; the
@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.catalog import Topic
+from autograder.catalog import Assignment
 from autograder.authoring.feedback_lint import lint_hidden_feedback
 from autograder.grade import grade_submission
 from autograder.policy import check_policy
@@ -34,7 +34,7 @@ class Check:
 
 @dataclass
 class ValidationReport:
-    topic: str
+    assignment: str
     checks: list[Check] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
     grader_problems: list[str] = field(default_factory=list)  # a grading run failed: the grader's fault
@@ -67,8 +67,8 @@ def _failing(result: SubmissionResult, limit: int = 8) -> str:
     return "; ".join(bad[:limit]) + more
 
 
-def _reference_sources(topic: Topic, folder: Path) -> dict[str, str]:
-    return {name: (folder / name).read_text(encoding="utf-8") for name in topic.manifest.submission.files
+def _reference_sources(assignment: Assignment, folder: Path) -> dict[str, str]:
+    return {name: (folder / name).read_text(encoding="utf-8") for name in assignment.manifest.submission.files
             if (folder / name).is_file()}
 
 
@@ -80,11 +80,11 @@ def policy_probe(banned: str, *, module: bool) -> str:
     return f"from {parent} import {leaf} as _llmkit_probe\n"
 
 
-def check_policies(topic: Topic, folder: Path, test_ids: list[str]) -> list[str]:
+def check_policies(assignment: Assignment, folder: Path, test_ids: list[str]) -> list[str]:
     """Problems with the manifest's [[policy]]: the reference breaks it, a banned name that a plain
     use of slips through, a rule whose guards match no test, or a detour the check misses."""
-    rules = topic.manifest.policy
-    sources = _reference_sources(topic, folder)
+    rules = assignment.manifest.policy
+    sources = _reference_sources(assignment, folder)
     problems = [f"the reference breaks its own policy: {v.message()}" for v in check_policy(sources, rules)]
     for rule in rules:
         if not any(fnmatch.fnmatchcase(tid, g) for tid in test_ids for g in rule.guards):
@@ -104,18 +104,18 @@ def check_policies(topic: Topic, folder: Path, test_ids: list[str]) -> list[str]
     return problems
 
 
-def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
-    report = ValidationReport(topic=topic.id)
-    sol = topic.solution_dir
+def validate_assignment(assignment: Assignment, *, sandbox: str = "local") -> ValidationReport:
+    report = ValidationReport(assignment=assignment.id)
+    sol = assignment.solution_dir
     if sol is None:
-        report.add("solution folder present", False, f"solutions/{topic.id} is missing; validate needs the reference")
+        report.add("solution folder present", False, f"solutions/{assignment.id} is missing; validate needs the reference")
         return report
-    limits = topic.manifest.limits
+    limits = assignment.manifest.limits
 
-    if topic.assignment_dir is None:
-        report.add("student copy up to date", False, f"assignments/{topic.id} is missing; run `llmkit release {topic.id}`")
+    if assignment.assignment_dir is None:
+        report.add("student copy up to date", False, f"assignments/{assignment.id} is missing; run `llmkit release {assignment.id}`")
     else:
-        problems = check_release(sol, topic.assignment_dir)
+        problems = check_release(sol, assignment.assignment_dir)
         report.add("student copy up to date, no leaks", not problems, "; ".join(problems[:6]))
 
     for kind in ("public", "hidden"):
@@ -128,7 +128,7 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
 
     with tempfile.TemporaryDirectory(prefix="llmkit-validate-") as tmp_name:
         tmp = Path(tmp_name)
-        first = report.graded(grade_submission(topic=topic, source=sol, out_dir=tmp / "ref1", sandbox=sandbox,
+        first = report.graded(grade_submission(assignment=assignment, source=sol, out_dir=tmp / "ref1", sandbox=sandbox,
                                                name="reference"))
         report.figures["suite_seconds"] = first.execution_time
         report.figures["max_score"] = first.max_score
@@ -140,7 +140,7 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
             return report
         unpointed = [t.id for t in first.tests if t.points <= 0]
         report.add("every test has points", not unpointed, ", ".join(unpointed[:6]))
-        policy_problems = check_policies(topic, sol, [t.id for t in first.tests])
+        policy_problems = check_policies(assignment, sol, [t.id for t in first.tests])
         report.add("import policy: reference passes, probes caught", not policy_problems, "; ".join(policy_problems[:4]))
         undocumented = [t.id for t in first.tests if "Checks: (no description)" in t.output]
         report.add("every test has a docstring", not undocumented, ", ".join(undocumented[:6]))
@@ -149,14 +149,14 @@ def validate_topic(topic: Topic, *, sandbox: str = "local") -> ValidationReport:
         report.add("suite within its time budget", first.execution_time <= limits.suite_seconds,
                    f"{first.execution_time:.1f} s of {limits.suite_seconds:g} s")
 
-        second = report.graded(grade_submission(topic=topic, source=sol, out_dir=tmp / "ref2", sandbox=sandbox,
+        second = report.graded(grade_submission(assignment=assignment, source=sol, out_dir=tmp / "ref2", sandbox=sandbox,
                                                 name="reference"))
         differ = [tid for tid, v in _verdicts(first).items() if _verdicts(second).get(tid) != v]
         report.add("two runs give identical verdicts", not differ, ", ".join(differ[:6]))
 
         starter_dir = tmp / "starter"
         build_release(sol, starter_dir)
-        starter = report.graded(grade_submission(topic=topic, source=starter_dir, out_dir=tmp / "starter-out",
+        starter = report.graded(grade_submission(assignment=assignment, source=starter_dir, out_dir=tmp / "starter-out",
                                                  sandbox=sandbox, name="starter"))
         passing = [t.id for t in starter.tests if t.score > 0]
         report.add("starter scores zero", starter.status == "graded" and starter.score == 0,

@@ -36,8 +36,8 @@ class KitGroup(click.Group):
 def main() -> None:
     """llmkit: LLM engineering assignments and a sandboxed autograder.
 
-    Students: `llmkit check TOPIC`, then `llmkit submit TOPIC`.
-    TAs: `llmkit grade TOPIC SUBMISSION...`. Instructors: `llmkit release`, `llmkit validate`.
+    Students: `llmkit check ASSIGNMENT`, then `llmkit submit ASSIGNMENT`.
+    TAs: `llmkit grade ASSIGNMENT SUBMISSION...`. Instructors: `llmkit release`, `llmkit validate`.
     """
     _stop_sessions_on_sigterm()
 

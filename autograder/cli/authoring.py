@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from autograder.catalog import Topic, kit_root, list_topics, resolve
+from autograder.catalog import Assignment, kit_root, list_assignments, resolve
 from autograder.errors import SubmissionError
 from autograder.cli.options import add_columns, print_table, sandbox_option
 from autograder.sandbox import resolve_backend
@@ -22,20 +22,20 @@ err_console = Console(stderr=True)
 
 
 @click.command()
-@click.argument("topic", required=False)
+@click.argument("assignment", required=False)
 @click.option("--all", "all_", is_flag=True, help="Release every assignment.")
 @click.option("--check", "check_only", is_flag=True, help="Only check that assignments/ is up to date and leaks nothing.")
 @click.option("--kit", "kit_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Write the tree students receive into KIT (llmkit, every released assignment regenerated, a "
                    "student course.toml and README), then scan it for leaks.")
 @click.option("--force", is_flag=True, help="With --kit: replace a kit written before (a non-empty KIT is refused otherwise).")
-def release(topic: str | None, all_: bool, check_only: bool, kit_dir: Path | None, force: bool) -> None:
-    """Generate assignments/TOPIC (the student copy) from solutions/TOPIC, or with --kit the whole student kit."""
+def release(assignment: str | None, all_: bool, check_only: bool, kit_dir: Path | None, force: bool) -> None:
+    """Generate assignments/ASSIGNMENT (the student copy) from solutions/ASSIGNMENT, or with --kit the whole student kit."""
     from autograder.authoring.release import build_kit, build_release, check_release
 
     if kit_dir is not None:
-        if topic or all_ or check_only:
-            raise click.UsageError("--kit takes every released assignment; give no TOPIC, --all or --check with it")
+        if assignment or all_ or check_only:
+            raise click.UsageError("--kit takes every released assignment; give no ASSIGNMENT, --all or --check with it")
         report = build_kit(kit_dir, force=force)
         for note in report.notes:
             err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
@@ -51,9 +51,9 @@ def release(topic: str | None, all_: bool, check_only: bool, kit_dir: Path | Non
         console.print(f"wrote the student kit to {kit_dir}: {report.files} files, {len(report.assignments)} "
                       f"assignment(s) ({', '.join(report.assignments)}); leak scan clean", highlight=False)
         sys.exit(0)
-    topics = _topics(topic, all_)
+    assignments = _assignments(assignment, all_)
     failed = False
-    for t in topics:
+    for t in assignments:
         if t.solution_dir is None:
             raise SubmissionError(f"solutions/{t.id} is missing; release needs the source of truth")
         dest = kit_root() / "assignments" / t.id
@@ -68,14 +68,14 @@ def release(topic: str | None, all_: bool, check_only: bool, kit_dir: Path | Non
     sys.exit(1 if failed else 0)
 
 
-def _topics(topic: str | None, all_: bool) -> list[Topic]:
-    if all_ == bool(topic):
-        raise click.UsageError("give either a TOPIC or --all")
-    return [resolve(topic)] if topic else list_topics()  # a TOPIC exactly when not --all
+def _assignments(assignment: str | None, all_: bool) -> list[Assignment]:
+    if all_ == bool(assignment):
+        raise click.UsageError("give either an ASSIGNMENT or --all")
+    return [resolve(assignment)] if assignment else list_assignments()  # an ASSIGNMENT exactly when not --all
 
 
 @click.command()
-@click.argument("topic", required=False)
+@click.argument("assignment", required=False)
 @click.option("--all", "all_", is_flag=True, help="Validate every assignment.")
 @click.option("--mutants", is_flag=True,
               help="Run the mutation audit instead: grade mutants of the reference with the hidden suite and "
@@ -84,17 +84,17 @@ def _topics(topic: str | None, all_: bool) -> list[Topic]:
               help="Audit a seeded random sample of at most this many mutants per assignment.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None, help="Parallel mutants (default: cores).")
 @sandbox_option("local")
-def validate(topic: str | None, all_: bool, mutants: bool, max_mutants: int | None, jobs: int | None,
+def validate(assignment: str | None, all_: bool, mutants: bool, max_mutants: int | None, jobs: int | None,
              sandbox: str) -> None:
-    """Check TOPIC: reference full marks, starter zero, identical reruns, time budget, clean release."""
-    from autograder.authoring.validate import validate_topic
+    """Check ASSIGNMENT: reference full marks, starter zero, identical reruns, time budget, clean release."""
+    from autograder.authoring.validate import validate_assignment
 
     failed = grader_failed = False
     sandbox = resolve_backend(sandbox)
     if mutants:
-        sys.exit(_mutation_audit(_topics(topic, all_), sandbox, max_mutants, jobs or os.cpu_count() or 1))
-    for t in _topics(topic, all_):
-        report = validate_topic(t, sandbox=sandbox)
+        sys.exit(_mutation_audit(_assignments(assignment, all_), sandbox, max_mutants, jobs or os.cpu_count() or 1))
+    for t in _assignments(assignment, all_):
+        report = validate_assignment(t, sandbox=sandbox)
         table = Table(title=f"validate {t.id}")
         add_columns(table, ("check", "text"), ("result", "text"), ("detail", "text"))
         for c in report.checks:
@@ -112,17 +112,17 @@ def validate(topic: str | None, all_: bool, mutants: bool, max_mutants: int | No
     sys.exit(4 if grader_failed else 1 if failed else 0)
 
 
-def _mutation_audit(topics: list[Topic], sandbox: str, max_mutants: int | None, jobs: int) -> int:
+def _mutation_audit(assignments: list[Assignment], sandbox: str, max_mutants: int | None, jobs: int) -> int:
     """0: every audit meets the target; 1: one falls short; 4: mutants could not be graded (not judged)."""
-    from autograder.authoring.audit import TARGET, audit_topic
+    from autograder.authoring.audit import TARGET, audit_assignment
 
     summary = Table(title="mutation audit (hidden suites)")
-    add_columns(summary, ("topic", "id"), *((col, "text") for col in ("mutants", "killed", "survived", "not judged",
+    add_columns(summary, ("assignment", "id"), *((col, "text") for col in ("mutants", "killed", "survived", "not judged",
                                                                       "equivalent", "score", "time (s)")))
     failed = grader_failed = False
-    for t in topics:
+    for t in assignments:
         console.print(f"auditing {t.id} ...", highlight=False)
-        report = audit_topic(t, sandbox=sandbox, jobs=jobs, max_mutants=max_mutants)
+        report = audit_assignment(t, sandbox=sandbox, jobs=jobs, max_mutants=max_mutants)
         for m in report.survived:
             console.print(f"  survived  {m.key}", highlight=False, markup=False)
         for m, message in report.not_judged:
@@ -175,8 +175,8 @@ def image_build(offline: bool, base_image: str | None, roots: tuple[Path, ...], 
     from autograder.sandbox.image import assignment_environments, build_images, environment_tag
 
     environments = assignment_environments(roots or [kit_root()])
-    for key, topics in environments.items():
-        console.print(f"{environment_tag(key, gpu)}: [{', '.join(key)}] for {', '.join(topics)}",
+    for key, assignments in environments.items():
+        console.print(f"{environment_tag(key, gpu)}: [{', '.join(key)}] for {', '.join(assignments)}",
                       highlight=False, markup=False)
     client = connect()
     built = build_images(client, list(environments), offline=offline, base_image=base_image, gpu=gpu,
@@ -199,14 +199,14 @@ def image_check(roots: tuple[Path, ...], gpu: bool) -> None:
     table = Table(title="llmkit worker images")
     add_columns(table, ("environment", "text"), ("assignments", "text"), ("image", "id"), ("status", "text"))
     problems = []
-    for key, topics in assignment_environments(roots or [kit_root()]).items():
+    for key, assignments in assignment_environments(roots or [kit_root()]).items():
         name = image_for(gpu, key)
         try:
             status = f"up to date ({check_image(client, name, key)[:19]})"
         except SandboxError as exc:
             status = "stale" if "stale" in str(exc) else "missing"
             problems.append(str(exc))
-        table.add_row(", ".join(key) or "(standard library)", ", ".join(topics), name, status)
+        table.add_row(", ".join(key) or "(standard library)", ", ".join(assignments), name, status)
     name = image_for(gpu)
     try:
         status = f"up to date ({check_image(client, name)[:19]})"

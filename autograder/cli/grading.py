@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from autograder.catalog import kit_root, list_topics, resolve
+from autograder.catalog import kit_root, list_assignments, resolve
 from autograder.cli.options import add_columns, grading_setup, print_json, print_table, sandbox_option
 
 console = Console()
@@ -30,34 +30,34 @@ def summary_table(results, title: str) -> Table:
 
 def summary_json(results, out_root: Path) -> list[dict]:
     """The grade summary for scripts: one entry per submission."""
-    return [{"topic": r.topic, "submission": r.submission, "status": r.status, "score": r.score,
+    return [{"assignment": r.assignment, "submission": r.submission, "status": r.status, "score": r.score,
              "max_score": r.max_score, "failed_tests": sum(t.status != "passed" for t in r.tests),
              "execution_time": r.execution_time, "message": r.message,
-             "results": str(out_root / r.topic / r.submission / "results.json")} for r in results]
+             "results": str(out_root / r.assignment / r.submission / "results.json")} for r in results]
 
 
 @click.command()
-@click.argument("topic")
+@click.argument("assignment")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Parallel submissions (default: cores).")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
-              help="Results go to OUT/TOPIC/SUBMISSION/results.json.")
+              help="Results go to OUT/ASSIGNMENT/SUBMISSION/results.json.")
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
 @click.option("--gpus", default="auto", show_default=True,
               help="GPUs for assignments with gpu = optional|required: auto (all found), none, or indices like 0,1. "
                    "Each job gets one device.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts) instead of a table.")
 @sandbox_option(None)
-def grade(topic: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, gpus: str,
+def grade(assignment: str, submissions: tuple[Path, ...], jobs: int | None, out: Path, public_only: bool, gpus: str,
           as_json: bool, sandbox: str) -> None:
-    """Grade SUBMISSIONS (zips or folders) of TOPIC; one results.json each, then a summary table."""
+    """Grade SUBMISSIONS (zips or folders) of ASSIGNMENT; one results.json each, then a summary table."""
     from autograder.grade import grade_batch
 
-    t = resolve(topic)
+    t = resolve(assignment)
     if t.solution_dir is None:
         err_console.print(f"[yellow]warning:[/] solutions/{t.id} is missing: grading with the public tests only")
     sandbox, jobs = grading_setup(sandbox, jobs)
-    results = grade_batch(topic=t, sources=list(submissions), out_root=out, sandbox=sandbox, jobs=jobs,
+    results = grade_batch(assignment=t, sources=list(submissions), out_root=out, sandbox=sandbox, jobs=jobs,
                           suite="public" if public_only else "all", gpus=gpus)
     if as_json:
         print_json(summary_json(results, out))
@@ -79,15 +79,15 @@ def demo(out: Path, jobs: int | None, sandbox: str) -> None:
     sandbox, jobs = grading_setup(sandbox, jobs, allow_fallback=True)
     console.print(f"sandbox: {sandbox}", highlight=False)
     table = Table(title=f"llmkit demo: sample submissions graded ({sandbox} sandbox)")
-    add_columns(table, ("topic", "id"), ("sample", "id"), *((col, "text") for col in ("status", "score", "max", "time (s)")))
+    add_columns(table, ("assignment", "id"), ("sample", "id"), *((col, "text") for col in ("status", "score", "max", "time (s)")))
     failures = False
-    for t in list_topics():
+    for t in list_assignments():
         folder = samples_root / t.id
         if not folder.is_dir():
             continue
         sources = sorted(p for p in folder.iterdir() if p.is_dir() or p.suffix == ".zip")
         console.print(f"grading {len(sources)} sample(s) of {t.id} ...", highlight=False)
-        for r in grade_batch(topic=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs):
+        for r in grade_batch(assignment=t, sources=sources, out_root=out, sandbox=sandbox, jobs=jobs):
             table.add_row(t.id, r.submission, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.execution_time:.1f}")
             failures |= r.graders_fault
     print_table(console, table)

@@ -34,16 +34,16 @@ _course_option = click.option(
 _jobs_option = click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
                             help="Submissions graded in parallel (default: the number of cores).")
 _out_option = click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("graded"), show_default=True,
-                           help="Results go to OUT/TOPIC/<student>/ (results.json, grader.log, llmkit.log).")
+                           help="Results go to OUT/ASSIGNMENT/<student>/ (results.json, grader.log, llmkit.log).")
 _gpus_option = click.option("--gpus", default="auto", show_default=True,
                             help="GPU assignments: auto, none, or device indices like 0,1 (one device per job).")
 
 
 def _course(path: Path | None):
-    from autograder.catalog import kit_root, list_topics
+    from autograder.catalog import kit_root, list_assignments
     from autograder.course import COURSE_FILE, load_course
 
-    return load_course(path or kit_root() / COURSE_FILE, [t.id for t in list_topics()] if path is None else None)
+    return load_course(path or kit_root() / COURSE_FILE, [t.id for t in list_assignments()] if path is None else None)
 
 
 class _Bar:
@@ -79,7 +79,7 @@ class _Bar:
 
 
 def _summary(report) -> None:
-    table = Table(title=f"{report.topic}: run {report.run_id}, {len(report.outcomes)} submission(s) in "
+    table = Table(title=f"{report.assignment}: run {report.run_id}, {len(report.outcomes)} submission(s) in "
                         f"{report.seconds:.1f} s; gradebook {report.gradebook}")
     right = {"justify": "right"}
     add_columns(table, ("student", "id"), ("state", "text"), ("score", "text", right), ("failed tests", "text", right),
@@ -146,7 +146,7 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
 
 
 @click.command("bulk")
-@click.argument("topic")
+@click.argument("assignment")
 @click.argument("batch", type=click.Path(path_type=Path))
 @click.option("--roster", type=click.Path(path_type=Path), default=None,
               help="Roster CSV; submissions of unknown students are reported and not graded.")
@@ -158,9 +158,9 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
 @_out_option
 @sandbox_option(None)
 @_gpus_option
-def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: bool, public_only: bool,
+def bulk_cmd(assignment: str, batch: Path, roster: Path | None, layout: str, force: bool, public_only: bool,
              gradebook: Path | None, jobs: int | None, out: Path, sandbox: str, gpus: str) -> None:
-    """Grade a whole BATCH of TOPIC into the gradebook; rerun it to resume after a crash.
+    """Grade a whole BATCH of ASSIGNMENT into the gradebook; rerun it to resume after a crash.
 
     Each submission is recorded as soon as it is graded; one already graded with the same
     tests is skipped (unless --force), so a rerun grades only what is missing.
@@ -168,10 +168,10 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
     from autograder.bulk import bulk_grade
     from autograder.catalog import resolve
 
-    t = resolve(topic)
+    t = resolve(assignment)
     sandbox, jobs = grading_setup(sandbox, jobs)
     with _Bar(f"grading {t.id}") as bar:
-        report = bulk_grade(topic=t, batch=batch, gradebook=gradebook, out=out, roster=roster, layout=layout,
+        report = bulk_grade(assignment=t, batch=batch, gradebook=gradebook, out=out, roster=roster, layout=layout,
                             jobs=jobs, sandbox=sandbox, suite="public" if public_only else "all", force=force,
                             gpus=gpus, on_event=bar)
     _summary(report)
@@ -180,7 +180,7 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
 
 
 @click.command("regrade")
-@click.argument("topic")
+@click.argument("assignment")
 @click.option("--dry-run", is_flag=True, help="Only say what changed and who would be regraded.")
 @click.option("--all", "all_", is_flag=True, help="Regrade every latest submission, changed tests or not.")
 @_gradebook_option
@@ -188,16 +188,16 @@ def bulk_cmd(topic: str, batch: Path, roster: Path | None, layout: str, force: b
 @_out_option
 @sandbox_option(None)
 @_gpus_option
-def regrade_cmd(topic: str, dry_run: bool, all_: bool, gradebook: Path | None, jobs: int | None, out: Path,
+def regrade_cmd(assignment: str, dry_run: bool, all_: bool, gradebook: Path | None, jobs: int | None, out: Path,
                 sandbox: str, gpus: str) -> None:
-    """Regrade TOPIC after its tests changed: only latest submissions graded with other tests."""
+    """Regrade ASSIGNMENT after its tests changed: only latest submissions graded with other tests."""
     from autograder.bulk import regrade
     from autograder.catalog import resolve
 
-    t = resolve(topic)
+    t = resolve(assignment)
     sandbox, jobs = grading_setup(sandbox, jobs) if not dry_run else (sandbox or "local", jobs)
     with _Bar(f"regrading {t.id}") as bar:
-        plan, report = regrade(topic=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
+        plan, report = regrade(assignment=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
                                dry_run=dry_run, gpus=gpus, on_event=bar)
     changed = ", ".join(plan.changed_files) or "none since the last run"
     console.print(f"changed test files: {changed}", highlight=False, markup=False, soft_wrap=True)
@@ -285,34 +285,34 @@ def export_csv(output: Path, gradebook: Path | None, course_path: Path | None) -
 
 
 @export_group.command("gradescope")
-@click.argument("topic")
+@click.argument("assignment")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Zip to write (default: TOPIC-gradescope-autograder.zip).")
+              help="Zip to write (default: ASSIGNMENT-gradescope-autograder.zip).")
 @click.option("--sandbox", type=click.Choice(BACKENDS), default="local", show_default=True,
               help="The backend run_autograder uses on Gradescope (its container has no Docker engine: local).")
-def export_gradescope(topic: str, output: Path | None, sandbox: str) -> None:
-    """The Gradescope autograder zip (setup.sh, run_autograder) that runs this kit's harness on TOPIC."""
+def export_gradescope(assignment: str, output: Path | None, sandbox: str) -> None:
+    """The Gradescope autograder zip (setup.sh, run_autograder) that runs this kit's harness on ASSIGNMENT."""
     from autograder.catalog import resolve
     from autograder.exports.gradescope import build_autograder_zip
 
-    t = resolve(topic)
-    path = build_autograder_zip(topic=t, dest=output or Path(f"{t.id}-gradescope-autograder.zip"), sandbox=sandbox)
+    t = resolve(assignment)
+    path = build_autograder_zip(assignment=t, dest=output or Path(f"{t.id}-gradescope-autograder.zip"), sandbox=sandbox)
     console.print(f"wrote {path}: upload it as the Gradescope autograder (it holds the hidden tests: staff only)",
                   highlight=False, soft_wrap=True)
 
 
 @export_group.command("nbgrader")
-@click.argument("topic")
+@click.argument("assignment")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("nbgrader-course"), show_default=True,
-              help="The nbgrader course folder to write (source/TOPIC/TOPIC.ipynb, nbgrader_config.py).")
+              help="The nbgrader course folder to write (source/ASSIGNMENT/ASSIGNMENT.ipynb, nbgrader_config.py).")
 @click.option("--course-id", default="llmkit", show_default=True)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when some tests cannot be exported.")
-def export_nbgrader_cmd(topic: str, output: Path, course_id: str, strict: bool) -> None:
-    """An nbgrader course source for TOPIC (solution and hidden-test regions); then `nbgrader generate_assignment`."""
+def export_nbgrader_cmd(assignment: str, output: Path, course_id: str, strict: bool) -> None:
+    """An nbgrader course source for ASSIGNMENT (solution and hidden-test regions); then `nbgrader generate_assignment`."""
     from autograder.catalog import resolve
     from autograder.exports.nbgrader import export_nbgrader
 
-    result = export_nbgrader(topic=resolve(topic), dest=output, course_id=course_id)
+    result = export_nbgrader(assignment=resolve(assignment), dest=output, course_id=course_id)
     console.print(f"wrote {result.notebook}: {len(result.tests)} tests, {result.points:g} points", highlight=False, soft_wrap=True)
     for line in result.skipped:
         err_console.print(f"[yellow]left out:[/] {escape(line)}", highlight=False, soft_wrap=True)
@@ -320,24 +320,24 @@ def export_nbgrader_cmd(topic: str, output: Path, course_id: str, strict: bool) 
 
 
 @click.command("report")
-@click.argument("topic")
+@click.argument("assignment")
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
-              help="Pages go to OUT/TOPIC/index.html (staff) and OUT/TOPIC/students/<id>.html.")
+              help="Pages go to OUT/ASSIGNMENT/index.html (staff) and OUT/ASSIGNMENT/students/<id>.html.")
 @click.option("--student", "students", multiple=True, help="Only these students' pages (repeatable).")
 @click.option("--no-staff", is_flag=True, help="Skip the staff page.")
 @_gradebook_option
 @_course_option
-def report_cmd(topic: str, out: Path, students: tuple[str, ...], no_staff: bool, gradebook: Path | None,
+def report_cmd(assignment: str, out: Path, students: tuple[str, ...], no_staff: bool, gradebook: Path | None,
                course_path: Path | None) -> None:
-    """Static HTML reports of TOPIC from the gradebook: per student, and for staff with plots."""
+    """Static HTML reports of ASSIGNMENT from the gradebook: per student, and for staff with plots."""
     from autograder.bulk import default_gradebook
     from autograder.catalog import kit_root, resolve
     from autograder.course import COURSE_FILE
     from autograder.reports import write_reports
 
-    t = resolve(topic)
+    t = resolve(assignment)
     course = _course(course_path) if course_path or (kit_root() / COURSE_FILE).is_file() else None
-    written = write_reports(gradebook=gradebook or default_gradebook(), topic=t.id, out=out,
+    written = write_reports(gradebook=gradebook or default_gradebook(), assignment=t.id, out=out,
                             title=t.manifest.title, course=course, students=list(students) or None, staff=not no_staff)
     console.print(f"wrote {len(written)} page(s) under {out / t.id}", highlight=False, soft_wrap=True)
 

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder import __version__
-from autograder.catalog import kit_root, list_topics, resolve
+from autograder.catalog import kit_root, list_assignments, resolve
 from autograder.errors import SubmissionError
 from autograder.cli.options import add_columns, print_json, print_table, sandbox_option
 from autograder.sandbox import resolve_backend
@@ -30,22 +30,22 @@ def list_cmd(as_json: bool) -> None:
     """List the assignments of this kit."""
     from autograder.course import COURSE_FILE, load_course
 
-    topics = list_topics()
+    assignments = list_assignments()
     course_path = kit_root() / COURSE_FILE
     schedule = {}
     if course_path.is_file():
-        course = load_course(course_path, [t.id for t in topics])
+        course = load_course(course_path, [t.id for t in assignments])
         schedule = {a.id: a for a in course.assignments}
     if as_json:
-        print_json([{"topic": t.id, "title": t.manifest.title, "phase": t.manifest.phase, "gpu": t.manifest.gpu,
+        print_json([{"assignment": t.id, "title": t.manifest.title, "phase": t.manifest.phase, "gpu": t.manifest.gpu,
                      "submit": list(t.manifest.submission.files), "released": t.assignment_dir is not None,
                      "due": schedule[t.id].due.isoformat() if t.id in schedule else None,
-                     "weight": schedule[t.id].weight if t.id in schedule else None} for t in topics])
+                     "weight": schedule[t.id].weight if t.id in schedule else None} for t in assignments])
         return
     table = Table(title=f"Assignments in {kit_root()}")
-    add_columns(table, ("topic", "id"), ("title", "text", {"max_width": 60}), ("phase", "text"), ("gpu", "text"), ("submit", "text"),
+    add_columns(table, ("assignment", "id"), ("title", "text", {"max_width": 60}), ("phase", "text"), ("gpu", "text"), ("submit", "text"),
                 ("released", "text"), ("due", "text"), ("weight", "text"))
-    for t in topics:
+    for t in assignments:
         entry = schedule.get(t.id)
         table.add_row(t.id, t.manifest.title, str(t.manifest.phase), t.manifest.gpu,
                       ", ".join(t.manifest.submission.files), "yes" if t.assignment_dir else "no",
@@ -77,7 +77,7 @@ def _reason(test) -> str:
 
 def results_table(result) -> Table:
     """One row per test (test, points, status, reason): where to start, at a glance."""
-    table = Table(title=f"{result.topic}: {result.score:g} / {result.max_score:g}")
+    table = Table(title=f"{result.assignment}: {result.score:g} / {result.max_score:g}")
     add_columns(table, ("test", "id"), ("points", "text", {"justify": "right"}), ("status", "text"),
                 ("reason", "text", {"max_width": 70}))
     for t in result.tests:
@@ -88,12 +88,12 @@ def results_table(result) -> Table:
 
 
 @click.command()
-@click.argument("topic")
+@click.argument("assignment")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Show feedback for passing tests too.")
 @sandbox_option("local")
-def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
-    """Run the public tests of TOPIC on your work (PATH, default: the assignment folder).
+def check(assignment: str, path: Path | None, verbose: bool, sandbox: str) -> None:
+    """Run the public tests of ASSIGNMENT on your work (PATH, default: the assignment folder).
 
     PATH may be a notebook (.ipynb): it is converted exactly as the grader converts it (tagged cells,
     definitions of other cells; see the notebook's first cell) and the converted files are shown.
@@ -102,11 +102,11 @@ def check(topic: str, path: Path | None, verbose: bool, sandbox: str) -> None:
     """
     from autograder.grade import grade_submission
 
-    t = resolve(topic)
+    t = resolve(assignment)
     sandbox = resolve_backend(sandbox)
     path = path or t.assignment_dir or t.source_dir
     out = kit_root() / ".llmkit" / "check" / t.id
-    result = grade_submission(topic=t, source=path, out_dir=out, sandbox=sandbox, suite="public", name=path.name)
+    result = grade_submission(assignment=t, source=path, out_dir=out, sandbox=sandbox, suite="public", name=path.name)
     _print_feedback(result, verbose)
     if (out / "converted").is_dir():
         console.print(f"Converted from the notebook (what the grader grades): {out / 'converted'}", highlight=False)
@@ -124,15 +124,15 @@ def check_exit_code(result) -> int:
 
 
 @click.command()
-@click.argument("topic")
+@click.argument("assignment")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Zip to write (default: TOPIC-submission.zip).")
-def submit(topic: str, path: Path | None, output: Path | None) -> None:
-    """Zip exactly the files TOPIC asks for, with a manifest of their hashes.
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Zip to write (default: ASSIGNMENT-submission.zip).")
+def submit(assignment: str, path: Path | None, output: Path | None) -> None:
+    """Zip exactly the files ASSIGNMENT asks for, with a manifest of their hashes.
 
     PATH (default: the assignment folder) may be a notebook (.ipynb): the zip then holds the files converted
     from it, exactly as the grader converts a notebook, and the conversion's notes are printed."""
-    t = resolve(topic)
+    t = resolve(assignment)
     path = path or t.assignment_dir or Path.cwd()
     output = output or Path.cwd() / f"{t.id}-submission.zip"
     files = {}
@@ -154,9 +154,9 @@ def submit(topic: str, path: Path | None, output: Path | None) -> None:
     for name in t.manifest.submission.files if notebook is None else ():
         src = path / name
         if not src.is_file() or src.is_symlink():
-            raise SubmissionError(f"{src}: missing (or not a plain file); TOPIC {t.id} needs: {', '.join(t.manifest.submission.files)}")
+            raise SubmissionError(f"{src}: missing (or not a plain file); ASSIGNMENT {t.id} needs: {', '.join(t.manifest.submission.files)}")
         files[name] = src.read_bytes()
-    meta = {"topic": t.id, "kit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    meta = {"assignment": t.id, "kit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
     if notebook is not None:
         meta["converted_from"] = notebook

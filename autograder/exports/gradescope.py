@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 import autograder
-from autograder.catalog import Topic
+from autograder.catalog import Assignment
 
 STAMP = (2000, 1, 1, 0, 0, 0)
 
@@ -46,25 +46,25 @@ def _tree(folder: Path) -> list[Path]:
                   and not p.name.endswith(".pyc") and ".llmkit" not in p.parts)
 
 
-def build_autograder_zip(*, topic: Topic, dest: Path, sandbox: str = "local") -> Path:
-    """Write the Gradescope autograder zip for `topic` to `dest`; return `dest`."""
-    if topic.solution_dir is None:
+def build_autograder_zip(*, assignment: Assignment, dest: Path, sandbox: str = "local") -> Path:
+    """Write the Gradescope autograder zip for `assignment` to `dest`; return `dest`."""
+    if assignment.solution_dir is None:
         from autograder.errors import ConfigError
 
-        raise ConfigError(f"solutions/{topic.id} is missing; the Gradescope zip needs the hidden tests, so build "
+        raise ConfigError(f"solutions/{assignment.id} is missing; the Gradescope zip needs the hidden tests, so build "
                           "it on a staff copy of the kit")
     package = Path(autograder.__file__).resolve().parent
     repo = package.parent
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w") as zf:
         _add(zf, "setup.sh", _render("setup.sh.j2"), executable=True)
-        _add(zf, "run_autograder", _render("run_autograder.j2", topic=topic.id, sandbox=sandbox), executable=True)
+        _add(zf, "run_autograder", _render("run_autograder.j2", assignment=assignment.id, sandbox=sandbox), executable=True)
         for name in ("pyproject.toml", "constraints.txt", "README.md"):
             if (repo / name).is_file():
                 _add(zf, f"kit/{name}", (repo / name).read_bytes())
         for path in _tree(package):
             _add(zf, f"kit/autograder/{path.relative_to(package).as_posix()}", path.read_bytes())
-        for path in _tree(topic.solution_dir):
-            rel = path.relative_to(topic.solution_dir).as_posix()
-            _add(zf, f"kit/solutions/{topic.id}/{rel}", path.read_bytes())
+        for path in _tree(assignment.solution_dir):
+            rel = path.relative_to(assignment.solution_dir).as_posix()
+            _add(zf, f"kit/solutions/{assignment.id}/{rel}", path.read_bytes())
     return dest

@@ -1,4 +1,4 @@
-"""An nbgrader course source for one assignment: `source/<topic>/<topic>.ipynb` plus nbgrader_config.py.
+"""An nbgrader course source for one assignment: `source/<assignment>/<assignment>.ipynb` plus nbgrader_config.py.
 
 The notebook has, in order: the handout (markdown); one solution cell per
 submitted module, holding the reference with its `### BEGIN SOLUTION` regions
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder.catalog import Topic
+from autograder.catalog import Assignment
 
 SUPPORTED_FIXTURES = ("student", "credit")
 
@@ -205,17 +205,17 @@ def _test_cells(path: Path, rel: str, hidden: bool) -> tuple[list[dict], list[Ex
     return cells, exported, skipped
 
 
-def export_nbgrader(*, topic: Topic, dest: Path, course_id: str = "llmkit") -> NbgraderExport:
-    """Write the nbgrader course source for `topic` under `dest`."""
-    if topic.solution_dir is None:
+def export_nbgrader(*, assignment: Assignment, dest: Path, course_id: str = "llmkit") -> NbgraderExport:
+    """Write the nbgrader course source for `assignment` under `dest`."""
+    if assignment.solution_dir is None:
         from autograder.errors import ConfigError
 
-        raise ConfigError(f"solutions/{topic.id} is missing; the nbgrader export needs the reference and hidden tests")
-    base = topic.solution_dir
+        raise ConfigError(f"solutions/{assignment.id} is missing; the nbgrader export needs the reference and hidden tests")
+    base = assignment.solution_dir
     cells = []
     readme = base / "README.md"
-    cells.append(_nb_cell("markdown", readme.read_text(encoding="utf-8") if readme.is_file() else f"# {topic.manifest.title}\n"))
-    for name in topic.manifest.submission.files:
+    cells.append(_nb_cell("markdown", readme.read_text(encoding="utf-8") if readme.is_file() else f"# {assignment.manifest.title}\n"))
+    for name in assignment.manifest.submission.files:
         module = name[:-3]
         cells.append(_nb_cell("markdown", f"## `{name}`\n\nWrite your code in the cell below "
                                           "(it is graded as the module `" + module + "`).\n"))
@@ -237,7 +237,7 @@ def export_nbgrader(*, topic: Topic, dest: Path, course_id: str = "llmkit") -> N
         "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
     for i, cell in enumerate(notebook["cells"]):
         cell["id"] = f"cell-{i:03d}"
-    path = dest / "source" / topic.id / f"{topic.id}.ipynb"
+    path = dest / "source" / assignment.id / f"{assignment.id}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
     (dest / "nbgrader_config.py").write_text(CONFIG.format(course_id=course_id, root=str(dest.resolve())),

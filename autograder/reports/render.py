@@ -1,7 +1,7 @@
 """Fill the report templates from the gradebook and write them as static HTML files.
 
-`write_reports` writes OUT/TOPIC/index.html (staff: plots, pass rates, error
-categories) and OUT/TOPIC/students/<id>.html (one per student: public tests
+`write_reports` writes OUT/ASSIGNMENT/index.html (staff: plots, pass rates, error
+categories) and OUT/ASSIGNMENT/students/<id>.html (one per student: public tests
 in full, hidden tests as what they check and how they failed). The staff page
 is for staff only; hand each student only their own page.
 """
@@ -65,40 +65,40 @@ def staff_html(summary: StaffSummary, rows: list, *, links: bool = True) -> str:
         kit_version=__version__, generated=_stamp())
 
 
-def student_html(*, topic: str, title: str, student: dict, row, tests: list[TestRecord], late=None) -> str:
+def student_html(*, assignment: str, title: str, student: dict, row, tests: list[TestRecord], late=None) -> str:
     return _env().get_template("student.html.j2").render(
-        topic=topic, title=title, student=student, row=row, late=late,
+        assignment=assignment, title=title, student=student, row=row, late=late,
         public=[t for t in tests if t.visibility == "public"],
         hidden=[_hidden_line(t) for t in tests if t.visibility != "public"],
         kit_version=__version__, generated=_stamp())
 
 
-def write_reports(*, gradebook: Path, topic: str, out: Path, title: str = "", course: Course | None = None,
+def write_reports(*, gradebook: Path, assignment: str, out: Path, title: str = "", course: Course | None = None,
                   students: list[str] | None = None, staff: bool = True) -> list[Path]:
-    """Write the staff page and the student pages of `topic`; return the files written."""
+    """Write the staff page and the student pages of `assignment`; return the files written."""
     with Gradebook(gradebook) as book:
-        rows = book.current(topic)
-        known = book.assignment(topic)
-        title = title or (known["title"] if known else topic)
+        rows = book.current(assignment)
+        known = book.assignment(assignment)
+        title = title or (known["title"] if known else assignment)
         tests_of = {r.grade_id: book.test_results(r.grade_id) for r in rows if r.grade_id is not None}
         people = {s["id"]: s for s in book.students()}
         finals = {}
-        if course is not None and course.assignment(topic) is not None:
+        if course is not None and course.assignment(assignment) is not None:
             all_rows = book.current()
             for f in final_grades(course, all_rows, [people[r.student_id] for r in rows]):
-                finals[f.student_id] = next(g for g in f.assignments if g.assignment == topic)
-    folder = out / topic
+                finals[f.student_id] = next(g for g in f.assignments if g.assignment == assignment)
+    folder = out / assignment
     (folder / "students").mkdir(parents=True, exist_ok=True)
     written = []
     if staff:
         page = folder / "index.html"
-        page.write_text(staff_html(summarize(topic, title, rows, tests_of), rows), encoding="utf-8")
+        page.write_text(staff_html(summarize(assignment, title, rows, tests_of), rows), encoding="utf-8")
         written.append(page)
     for r in rows:
         if students and r.student_id not in students:
             continue
         page = folder / "students" / f"{safe_label(r.student_id)}.html"
-        page.write_text(student_html(topic=topic, title=title, student=people[r.student_id], row=r,
+        page.write_text(student_html(assignment=assignment, title=title, student=people[r.student_id], row=r,
                                      tests=tests_of.get(r.grade_id, []) if r.grade_id is not None else [], late=finals.get(r.student_id)),
                         encoding="utf-8")
         written.append(page)

@@ -30,7 +30,7 @@ class TestStat:
 
 @dataclass(frozen=True)
 class StaffSummary:
-    topic: str
+    assignment: str
     title: str
     submissions: int
     graded: int
@@ -61,7 +61,7 @@ def error_kind(failure: Failure | None, message: str) -> str:
     return failure.prefix
 
 
-def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestRecord]]) -> StaffSummary:
+def summarize(assignment: str, title: str, rows: list, tests_of: dict[int, list[TestRecord]]) -> StaffSummary:
     graded = [r for r in rows if r.status == "graded"]
     maximum = max((r.max_score for r in rows), default=0.0)
     percents = tuple(100.0 * r.score / maximum if maximum else 0.0 for r in rows if r.status in ("graded", "error"))
@@ -87,7 +87,7 @@ def summarize(topic: str, title: str, rows: list, tests_of: dict[int, list[TestR
             kind = error_kind(r.failure, r.message)
             kinds[kind] = kinds.get(kind, 0) + 1
     return StaffSummary(
-        topic=topic, title=title, submissions=len(rows), graded=len(graded),
+        assignment=assignment, title=title, submissions=len(rows), graded=len(graded),
         errors=sum(r.status == "error" for r in rows), ungraded=sum(r.status == "ungraded" for r in rows),
         full_marks=sum(r.status == "graded" and maximum > 0 and abs(r.score - maximum) < 1e-9 for r in rows),
         max_score=maximum, mean_percent=statistics.fmean(percents) if percents else 0.0,

@@ -66,8 +66,8 @@ def parse_gpus_option(value: str) -> str | list[str]:
     return ids
 
 
-def plan_devices(gpu_mode: str, gpus_option: str, inventory: list[Gpu], topic: str = "") -> list[Gpu]:
-    """The GPUs a batch of `topic` may use; [] means run on the CPU."""
+def plan_devices(gpu_mode: str, gpus_option: str, inventory: list[Gpu], assignment: str = "") -> list[Gpu]:
+    """The GPUs a batch of `assignment` may use; [] means run on the CPU."""
     choice = parse_gpus_option(gpus_option)
     if gpu_mode == "none":
         return []
@@ -85,7 +85,7 @@ def plan_devices(gpu_mode: str, gpus_option: str, inventory: list[Gpu], topic: s
     if not chosen and gpu_mode == "required":
         why = "--gpus none was given" if choice == "none" else "this machine has no NVIDIA GPU (nvidia-smi found none)"
         raise SandboxError(
-            f"{topic or 'this assignment'} needs a GPU (gpu = \"required\" in its manifest) but {why}; "
+            f"{assignment or 'this assignment'} needs a GPU (gpu = \"required\" in its manifest) but {why}; "
             "grade it on a machine with a GPU and the NVIDIA Container Toolkit"
         )
     return chosen
@@ -143,10 +143,10 @@ class GpuPool:
             self._cond.notify_all()
 
 
-def pool_for(gpu_mode: str, gpus_option: str, topic: str = "", inventory: list[Gpu] | None = None) -> GpuPool | None:
-    """The GPU pool of a batch of `topic`, one device per job; None when the batch runs on the CPU.
+def pool_for(gpu_mode: str, gpus_option: str, assignment: str = "", inventory: list[Gpu] | None = None) -> GpuPool | None:
+    """The GPU pool of a batch of `assignment`, one device per job; None when the batch runs on the CPU.
     `inventory` defaults to the GPUs found on this machine."""
     if gpu_mode == "none":
         return None
-    devices = plan_devices(gpu_mode, gpus_option, detect_gpus() if inventory is None else inventory, topic)
+    devices = plan_devices(gpu_mode, gpus_option, detect_gpus() if inventory is None else inventory, assignment)
     return GpuPool(devices) if devices else None

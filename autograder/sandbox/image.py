@@ -314,15 +314,15 @@ def resolve_wheels(deps: Path, requirements, log=print) -> list[tuple[str, str, 
 
 def assignment_environments(roots) -> dict[tuple[str, ...], list[str]]:
     """Every distinct environment of the assignments under `roots` (their solutions/ and
-    assignments/), with the topics that use it."""
-    from autograder.catalog import list_topics
+    assignments/), with the assignments that use it."""
+    from autograder.catalog import list_assignments
 
     found: dict[tuple[str, ...], list[str]] = {}
     for root in roots:
-        for topic in list_topics(Path(root)):
-            topics = found.setdefault(environment_key(topic.manifest.environment.packages), [])
-            if topic.id not in topics:
-                topics.append(topic.id)
+        for assignment in list_assignments(Path(root)):
+            assignments = found.setdefault(environment_key(assignment.manifest.environment.packages), [])
+            if assignment.id not in assignments:
+                assignments.append(assignment.id)
     return dict(sorted(found.items()))
 
 

@@ -12,32 +12,32 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import list_topics, resolve
+from autograder.catalog import list_assignments, resolve
 from autograder.grade import grade_batch, run_suite
 from autograder.results import read_records
 from autograder.authoring.release import check_release
-from autograder.authoring.validate import validate_topic
+from autograder.authoring.validate import validate_assignment
 
 ROOT = Path(__file__).resolve().parents[2]
-TOPICS = [t.id for t in list_topics(ROOT) if t.solution_dir is not None]
+ASSIGNMENTS = [t.id for t in list_assignments(ROOT) if t.solution_dir is not None]
 SAMPLES = ROOT / "course" / "samples"
 
 
 def test_the_kit_ships_the_three_exemplars():
-    assert {"01-tokenization", "05-transformer", "17-rag"} <= set(TOPICS)
+    assert {"01-tokenization", "05-transformer", "17-rag"} <= set(ASSIGNMENTS)
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_student_copy_is_current_and_leaks_nothing(topic_id):
-    topic = resolve(topic_id, ROOT)
-    assert check_release(topic.solution_dir, ROOT / "assignments" / topic_id) == []
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_student_copy_is_current_and_leaks_nothing(assignment_id):
+    assignment = resolve(assignment_id, ROOT)
+    assert check_release(assignment.solution_dir, ROOT / "assignments" / assignment_id) == []
 
 
-def _collected_points(topic, tmp_path: Path) -> dict[str, float]:
+def _collected_points(assignment, tmp_path: Path) -> dict[str, float]:
     """Points per visibility, as the harness collects them (markers on params and classes included)."""
     records = tmp_path / "records.jsonl"
-    code, _ = run_suite(base=topic.solution_dir, test_paths=[topic.solution_dir / "tests"],
-                        submission=topic.solution_dir, records=records, sandbox="local", timeout=120,
+    code, _ = run_suite(base=assignment.solution_dir, test_paths=[assignment.solution_dir / "tests"],
+                        submission=assignment.solution_dir, records=records, sandbox="local", timeout=120,
                         log=tmp_path / "collect.log", extra_args=("--collect-only",))
     collected, _, _ = read_records(records)
     assert collected is not None, (tmp_path / "collect.log").read_text()[-2000:]
@@ -59,13 +59,13 @@ def _table_totals(text: str) -> dict[str, float]:
     return totals
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_handout_points_table_matches_the_tests(topic_id, tmp_path):
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_handout_points_table_matches_the_tests(assignment_id, tmp_path):
     """The handout's points table states the points the tests carry."""
-    topic = resolve(topic_id, ROOT)
-    points = _collected_points(topic, tmp_path)
+    assignment = resolve(assignment_id, ROOT)
+    points = _collected_points(assignment, tmp_path)
     public, hidden = points["public"], points["hidden"]
-    totals = _table_totals((topic.solution_dir / "README.md").read_text(encoding="utf-8"))
+    totals = _table_totals((assignment.solution_dir / "README.md").read_text(encoding="utf-8"))
     assert totals, "the handout needs a points table with a 'Total' row (or 'Public total' and 'Hidden total')"
     if "total" in totals:
         assert totals["total"] == public + hidden
@@ -75,27 +75,27 @@ def test_handout_points_table_matches_the_tests(topic_id, tmp_path):
         assert totals["hidden total"] == hidden
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_validate_passes(topic_id):
-    report = validate_topic(resolve(topic_id, ROOT))
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_validate_passes(assignment_id):
+    report = validate_assignment(resolve(assignment_id, ROOT))
     failed = [f"{c.name}: {c.detail}" for c in report.checks if not c.ok]
     assert not failed, failed
 
 
-@pytest.mark.parametrize("topic_id", [t for t in TOPICS if (SAMPLES / t / "expected.json").is_file()])
-def test_samples_score_as_expected(topic_id, tmp_path):
-    topic = resolve(topic_id, ROOT)
-    expected = json.loads((SAMPLES / topic_id / "expected.json").read_text())
+@pytest.mark.parametrize("assignment_id", [t for t in ASSIGNMENTS if (SAMPLES / t / "expected.json").is_file()])
+def test_samples_score_as_expected(assignment_id, tmp_path):
+    assignment = resolve(assignment_id, ROOT)
+    expected = json.loads((SAMPLES / assignment_id / "expected.json").read_text())
     names = [n for n in expected if n != "full"]  # the full sample equals the reference, which validate grades
-    results = grade_batch(topic=topic, sources=[SAMPLES / topic_id / n for n in names], out_root=tmp_path, jobs=2)
+    results = grade_batch(assignment=assignment, sources=[SAMPLES / assignment_id / n for n in names], out_root=tmp_path, jobs=2)
     got = {r.submission: r.score for r in results}
     assert got == {n: float(expected[n]) for n in names}
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_equivalent_mutants_still_match_the_reference(topic_id):
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_equivalent_mutants_still_match_the_reference(assignment_id):
     """Each [[mutants.equivalent]] entry names a mutant that exists: when the reference moves,
     its entries must move with it, or the audit would count real equivalents as survivors."""
     from autograder.authoring.audit import stale_equivalents
 
-    assert stale_equivalents(resolve(topic_id, ROOT)) == []
+    assert stale_equivalents(resolve(assignment_id, ROOT)) == []

@@ -21,11 +21,11 @@ from autograder.grade import grade_batch
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "course" / "samples"
 SCENARIO = ROOT / "tests" / "scenarios"
-# Grading every topic's samples twice takes several minutes on two cores: by default three topics
+# Grading every assignment's samples twice takes several minutes on two cores: by default three assignments
 # (one per environment: standard library, numpy, torch) and the scenario kit; LLMKIT_ALL_SAMPLES=1 runs all.
-DEFAULT_TOPICS = ["01-tokenization", "17-rag", "04-traditional-lms"]
+DEFAULT_ASSIGNMENTS = ["01-tokenization", "17-rag", "04-traditional-lms"]
 ALL = sorted(p.name for p in SAMPLES.iterdir() if p.is_dir())
-TOPICS = ALL if os.environ.get("LLMKIT_ALL_SAMPLES") == "1" else [t for t in DEFAULT_TOPICS if t in ALL]
+ASSIGNMENTS = ALL if os.environ.get("LLMKIT_ALL_SAMPLES") == "1" else [t for t in DEFAULT_ASSIGNMENTS if t in ALL]
 
 
 def as_notebook(folder: Path, files: tuple[str, ...], dest: Path) -> Path:
@@ -41,25 +41,25 @@ def as_notebook(folder: Path, files: tuple[str, ...], dest: Path) -> Path:
     return dest
 
 
-def _same(topic, folders: list[Path], tmp_path: Path) -> None:
-    files = topic.manifest.submission.files
+def _same(assignment, folders: list[Path], tmp_path: Path) -> None:
+    files = assignment.manifest.submission.files
     sources = []
     for folder in folders:
         sources += [folder, as_notebook(folder, files, tmp_path / f"{folder.name}.ipynb")]
-    results = grade_batch(topic=topic, sources=sources, out_root=tmp_path / "out", sandbox="local", jobs=2)
+    results = grade_batch(assignment=assignment, sources=sources, out_root=tmp_path / "out", sandbox="local", jobs=2)
     for plain, nb in zip(results[::2], results[1::2]):
         assert nb.status == plain.status, (plain.submission, nb.message)
         assert nb.score == plain.score, (plain.submission, plain.score, nb.score, nb.message)
         assert [(t.id, t.status, t.score) for t in nb.tests] == [(t.id, t.status, t.score) for t in plain.tests]
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_a_sample_scores_the_same_as_files_and_as_a_notebook(topic_id, tmp_path):
-    topic = resolve(topic_id, ROOT)
-    _same(topic, [SAMPLES / topic_id / s for s in ("full", "partial", "broken")], tmp_path)
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_a_sample_scores_the_same_as_files_and_as_a_notebook(assignment_id, tmp_path):
+    assignment = resolve(assignment_id, ROOT)
+    _same(assignment, [SAMPLES / assignment_id / s for s in ("full", "partial", "broken")], tmp_path)
 
 
 def test_scenario_submissions_score_the_same_as_files_and_as_a_notebook(tmp_path):
-    topic = resolve("90-calc", SCENARIO / "kit")
+    assignment = resolve("90-calc", SCENARIO / "kit")
     names = ("full", "wrong_type", "syntax_error", "missing_function", "sys_exit")
-    _same(topic, [SCENARIO / "submissions" / n for n in names], tmp_path)
+    _same(assignment, [SCENARIO / "submissions" / n for n in names], tmp_path)

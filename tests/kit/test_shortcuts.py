@@ -34,20 +34,20 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import list_topics, resolve
+from autograder.catalog import list_assignments, resolve
 from autograder.grade import grade_submission
 from autograder.policy import check_policy
 from autograder.results import POLICY_VIOLATION
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "course" / "samples"
-TOPICS = [t.id for t in list_topics(ROOT) if t.solution_dir is not None]
+ASSIGNMENTS = [t.id for t in list_assignments(ROOT) if t.solution_dir is not None]
 REQUIRE_DOCKER = os.environ.get("LLMKIT_REQUIRE_DOCKER") == "1"
 
 
 @dataclass(frozen=True)
 class Shortcut:
-    topic: str
+    assignment: str
     variant: str  # (a) ... (e): how the banned code is reached
     file: str  # the submitted file whose function is replaced
     function: str  # "name" or "Class.method"
@@ -58,7 +58,7 @@ class Shortcut:
 
     @property
     def id(self) -> str:
-        return f"{self.topic[:2]}-{self.function}-{self.variant}"
+        return f"{self.assignment[:2]}-{self.function}-{self.variant}"
 
 
 # -- 01: encode with tiktoken (not in the worker: stdlib only) ------------------------------------
@@ -205,18 +205,18 @@ def replace_body(source: str, qualname: str, body: str) -> str:
     return "".join(lines[: first - 1]) + new + "".join(lines[last:])
 
 
-def _reference_files(topic_id: str) -> dict[str, str]:
-    topic = resolve(topic_id, ROOT)
-    return {name: (topic.solution_dir / name).read_text(encoding="utf-8") for name in topic.manifest.submission.files}
+def _reference_files(assignment_id: str) -> dict[str, str]:
+    assignment = resolve(assignment_id, ROOT)
+    return {name: (assignment.solution_dir / name).read_text(encoding="utf-8") for name in assignment.manifest.submission.files}
 
 
-def build(folder: Path, topic_id: str, file: str, function: str, body: str,
+def build(folder: Path, assignment_id: str, file: str, function: str, body: str,
           append: dict[str, str] | None = None, extra: dict[str, str] | None = None) -> Path:
     """A submission folder: the reference files, one function's body replaced, code appended, extra files."""
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    files = _reference_files(topic_id)
+    files = _reference_files(assignment_id)
     files[file] = replace_body(files[file], function, body)
     for name, code in (append or {}).items():
         files[name] += code
@@ -237,7 +237,7 @@ def test_replace_body_keeps_the_docstring_and_the_rest():
 @pytest.mark.parametrize("shortcut", SHORTCUTS, ids=lambda s: s.id)
 def test_shortcut_submissions_parse_and_differ(shortcut):
     """Cheap check of the table above: every shortcut builds into valid Python that differs from the reference."""
-    files = _reference_files(shortcut.topic)
+    files = _reference_files(shortcut.assignment)
     replaced = replace_body(files[shortcut.file], shortcut.function, shortcut.body)
     ast.parse(replaced)
     assert replaced != files[shortcut.file]
@@ -250,12 +250,12 @@ def test_shortcut_submissions_parse_and_differ(shortcut):
 # -- grading -------------------------------------------------------------------------------------
 
 
-def _check_environment_image(topic_id: str, client) -> None:
-    """docker_ready checks the numpy image; a topic with another environment needs its own."""
+def _check_environment_image(assignment_id: str, client) -> None:
+    """docker_ready checks the numpy image; an assignment with another environment needs its own."""
     from autograder.sandbox.base import SandboxError
     from autograder.sandbox.image import check_image, image_for
 
-    packages = resolve(topic_id, ROOT).manifest.environment.packages
+    packages = resolve(assignment_id, ROOT).manifest.environment.packages
     try:
         check_image(client, image_for(gpu=False, packages=packages), packages)
     except SandboxError as exc:
@@ -278,11 +278,11 @@ def grades(tmp_path_factory):
     return {"root": tmp_path_factory.mktemp("shortcuts")}
 
 
-def _grade(grades: dict, sandbox: str, key: str, topic_id: str, folder_args: dict):
+def _grade(grades: dict, sandbox: str, key: str, assignment_id: str, folder_args: dict):
     if (sandbox, key) not in grades:
         root = grades["root"] / sandbox / key
-        folder = build(root / "submission", topic_id, **folder_args)
-        grades[(sandbox, key)] = grade_submission(topic=resolve(topic_id, ROOT), source=folder,
+        folder = build(root / "submission", assignment_id, **folder_args)
+        grades[(sandbox, key)] = grade_submission(assignment=resolve(assignment_id, ROOT), source=folder,
                                                   out_dir=root / "out", sandbox=sandbox, name=key)
     return grades[(sandbox, key)]
 
@@ -296,10 +296,10 @@ def _summary(result) -> str:
 def test_shortcut_scores_no_more_than_the_honest_part(shortcut, sandbox, grades):
     name, client = sandbox
     if client is not None:
-        _check_environment_image(shortcut.topic, client)
-    honest = _grade(grades, name, f"{shortcut.topic}-{shortcut.function}-honest", shortcut.topic,
+        _check_environment_image(shortcut.assignment, client)
+    honest = _grade(grades, name, f"{shortcut.assignment}-{shortcut.function}-honest", shortcut.assignment,
                     {"file": shortcut.file, "function": shortcut.function, "body": HONEST_BODY})
-    cheat = _grade(grades, name, shortcut.id, shortcut.topic,
+    cheat = _grade(grades, name, shortcut.id, shortcut.assignment,
                    {"file": shortcut.file, "function": shortcut.function, "body": shortcut.body,
                     "append": shortcut.append, "extra": shortcut.extra})
     assert honest.status == "graded", _summary(honest)
@@ -364,21 +364,21 @@ def _body_lines(code: str) -> list[str]:
     return [_squash(line) for line in textwrap.dedent(code).splitlines() if len(line.strip()) >= 40]
 
 
-@pytest.mark.parametrize("topic_id", sorted(PASTED))
-def test_pasted_conftest_oracles_are_not_released(topic_id):
-    released = ROOT / "assignments" / topic_id
-    assert released.is_dir(), f"run `llmkit release {topic_id}`"
+@pytest.mark.parametrize("assignment_id", sorted(PASTED))
+def test_pasted_conftest_oracles_are_not_released(assignment_id):
+    released = ROOT / "assignments" / assignment_id
+    assert released.is_dir(), f"run `llmkit release {assignment_id}`"
     texts = {p: _squash(p.read_text(encoding="utf-8", errors="replace"))
              for p in released.rglob("*") if p.is_file() and p.suffix in {".py", ".md", ".toml", ".txt", ".json"}}
-    whole = _squash(textwrap.dedent(PASTED[topic_id]))
-    lines = _body_lines(PASTED[topic_id])
+    whole = _squash(textwrap.dedent(PASTED[assignment_id]))
+    lines = _body_lines(PASTED[assignment_id])
     assert lines, "pick an oracle with some distinctive lines"
     for path, text in texts.items():
         assert whole not in text, f"{path} holds the hand-written oracle"
         found = [line for line in lines if line in text]
         assert not found, f"{path} holds lines of the hand-written oracle: {found}"
     # and the oracle still exists where staff keep it (else this test checks nothing)
-    hidden = resolve(topic_id, ROOT).solution_dir / "tests" / "hidden" / "conftest.py"
+    hidden = resolve(assignment_id, ROOT).solution_dir / "tests" / "hidden" / "conftest.py"
     assert hidden.is_file()
 
 
@@ -389,13 +389,13 @@ def _submitted(folder: Path, files: tuple[str, ...]) -> dict[str, str]:
     return {name: (folder / name).read_text(encoding="utf-8") for name in files if (folder / name).is_file()}
 
 
-@pytest.mark.parametrize("topic_id", TOPICS)
-def test_policy_passes_the_reference_and_the_full_sample(topic_id):
-    topic = resolve(topic_id, ROOT)
-    rules = topic.manifest.policy
-    assert rules, f"{topic_id}: the manifest has no [[policy]]"
-    files = topic.manifest.submission.files
-    folders = [topic.solution_dir] + [f for f in [SAMPLES / topic_id / "full"] if f.is_dir()]
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_policy_passes_the_reference_and_the_full_sample(assignment_id):
+    assignment = resolve(assignment_id, ROOT)
+    rules = assignment.manifest.policy
+    assert rules, f"{assignment_id}: the manifest has no [[policy]]"
+    files = assignment.manifest.submission.files
+    folders = [assignment.solution_dir] + [f for f in [SAMPLES / assignment_id / "full"] if f.is_dir()]
     for folder in folders:
         sources = _submitted(folder, files)
         assert set(sources) == set(files), f"{folder}: missing {set(files) - set(sources)}"

@@ -36,35 +36,35 @@ OVERHEAD_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
-def stream_topic():
+def stream_assignment():
     return resolve("91-stream", root=SCENARIOS / "integrity")
 
 
 @pytest.fixture(scope="module")
-def calc_topic():
+def calc_assignment():
     return resolve("90-calc", root=SCENARIOS / "kit")
 
 
-def _grade(topic, source: str, tmp_path: Path, name: str, module: str, sandbox: str = "docker"):
+def _grade(assignment, source: str, tmp_path: Path, name: str, module: str, sandbox: str = "docker"):
     folder = tmp_path / name
     folder.mkdir()
     (folder / f"{module}.py").write_text(source)
-    return grade_submission(topic=topic, source=folder, out_dir=tmp_path / f"{name}-out", sandbox=sandbox, name=name)
+    return grade_submission(assignment=assignment, source=folder, out_dir=tmp_path / f"{name}-out", sandbox=sandbox, name=name)
 
 
 def _labelled(client) -> list:
     return client.containers.list(all=True, filters={"label": f"{LABEL}=1"})
 
 
-def test_reference_scores_full_marks(docker_ready, stream_topic, tmp_path):
-    result = _grade(stream_topic, STREAM, tmp_path, "honest", "stream")
+def test_reference_scores_full_marks(docker_ready, stream_assignment, tmp_path):
+    result = _grade(stream_assignment, STREAM, tmp_path, "honest", "stream")
     assert result.score == result.max_score == 10, [t.output for t in result.tests if t.status != "passed"]
 
 
-def test_empty_arrays_score_nothing(docker_ready, calc_topic, tmp_path):
+def test_empty_arrays_score_nothing(docker_ready, calc_assignment, tmp_path):
     """mean() returning np.empty(0) used to pass `== pytest.approx(2.0)`: all([]) is True."""
     attack = CALC.replace("return sum(xs) / len(xs)", "return np.empty(0)")
-    result = _grade(calc_topic, attack, tmp_path, "empty", "calc")
+    result = _grade(calc_assignment, attack, tmp_path, "empty", "calc")
     failed = {t.name: t.output for t in result.tests if t.status != "passed"}
     assert set(failed) == {"test_mean", "test_mean_secret"}, failed
     assert result.score == 9 - 1 - 2
@@ -89,10 +89,10 @@ FORGER = STREAM.replace('''    acc = 0
         yield acc''')
 
 
-def test_laziness_is_counted_by_the_harness(docker_ready, stream_topic, tmp_path):
+def test_laziness_is_counted_by_the_harness(docker_ready, stream_assignment, tmp_path):
     """A generator that reads ahead and patches compile() loses the laziness points: the harness
     serves the items and counts the pulls itself."""
-    result = _grade(stream_topic, FORGER, tmp_path, "forger", "stream")
+    result = _grade(stream_assignment, FORGER, tmp_path, "forger", "stream")
     failed = {t.name for t in result.tests if t.status != "passed"}
     assert failed == {"test_running_sums_lazy"}
     assert result.score == 8
@@ -119,11 +119,11 @@ def _remember(*values):
     '    """`text` upper-cased."""', '    """`text` upper-cased."""\n    _remember(text)')
 
 
-def test_hidden_inputs_never_reach_feedback(docker_ready, stream_topic, tmp_path):
+def test_hidden_inputs_never_reach_feedback(docker_ready, stream_assignment, tmp_path):
     """A submission that remembers every input and prints it in every call shows no hidden input
     anywhere in its results: public tests run first, the hidden suite gets a fresh worker, and
     hidden tests show no output."""
-    result = _grade(stream_topic, REMEMBERER, tmp_path, "remember", "stream")
+    result = _grade(stream_assignment, REMEMBERER, tmp_path, "remember", "stream")
     assert result.score == 10
     text = (tmp_path / "remember-out" / "results.json").read_text()
     assert "remembered:" in text  # public output is shown...
@@ -133,22 +133,22 @@ def test_hidden_inputs_never_reach_feedback(docker_ready, stream_topic, tmp_path
     assert public and all("armadillo" not in t.output.lower() for t in public)
 
 
-def test_import_hang_costs_one_import_limit(docker_ready, stream_topic, tmp_path):
+def test_import_hang_costs_one_import_limit(docker_ready, stream_assignment, tmp_path):
     """An import that never ends fails every test with the first failure's message, within the
     import limit plus overhead (it used to be retried per test until the session timeout)."""
     hang = "import time\ntime.sleep(3600)\n" + STREAM
     started = time.monotonic()
-    result = _grade(stream_topic, hang, tmp_path, "hang", "stream")
+    result = _grade(stream_assignment, hang, tmp_path, "hang", "stream")
     elapsed = time.monotonic() - started
-    limit = stream_topic.manifest.limits.import_seconds
+    limit = stream_assignment.manifest.limits.import_seconds
     assert result.score == 0 and len(result.tests) == 7
     assert all("import" in t.output for t in result.tests), [t.output for t in result.tests]
     assert elapsed < limit + OVERHEAD_SECONDS, f"{elapsed:.1f} s for an import hang with a {limit:g} s import limit"
     assert _labelled(docker_ready) == []
 
 
-def _session_cmd(topic, submission: Path, records: Path, scratch: Path) -> list[str]:
-    base = topic.source_dir
+def _session_cmd(assignment, submission: Path, records: Path, scratch: Path) -> list[str]:
+    base = assignment.source_dir
     return [sys.executable, "-m", "pytest", str(base / "tests"), "-p", "autograder.harness.plugin",
             "-c", str(PYTEST_INI), "--rootdir", str(base), "--llmkit-submission", str(submission),
             "--llmkit-results", str(records), "--llmkit-sandbox", "docker", "--llmkit-scratch", str(scratch)]
@@ -163,22 +163,22 @@ def _wait_for(predicate, seconds: float = 60.0) -> bool:
     return False
 
 
-def test_session_timeout_leaves_nothing(docker_ready, stream_topic, tmp_path, monkeypatch):
+def test_session_timeout_leaves_nothing(docker_ready, stream_assignment, tmp_path, monkeypatch):
     """The grader's session timeout stops pytest: its container and the scratch copy go with it."""
-    monkeypatch.setattr(grade, "session_timeout", lambda topic: 6.0)
+    monkeypatch.setattr(grade, "session_timeout", lambda assignment: 6.0)
     slow = STREAM
     for doc in ('"""The sum of `xs`."""', '"""Arithmetic mean of a non-empty list."""', '"""`text` upper-cased."""'):
         slow = slow.replace(doc, doc + "\n    __import__('time').sleep(3.5)")
     private_tmp = tmp_path / "tmp"  # this grading's own temp dir: other gradings on the machine don't count
     private_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
-    result = _grade(stream_topic, slow, tmp_path, "slow", "stream")
+    result = _grade(stream_assignment, slow, tmp_path, "slow", "stream")
     assert "ran past" in json.dumps(result.to_json())
     assert _labelled(docker_ready) == []
     assert list(private_tmp.iterdir()) == [], "the grading left its work folder or scratch copy behind"
 
 
-def test_sigkilled_session_is_swept_next_start(docker_ready, stream_topic, tmp_path):
+def test_sigkilled_session_is_swept_next_start(docker_ready, stream_assignment, tmp_path):
     """A session killed with SIGKILL leaves a container and a scratch copy; both are private while
     they exist, and the next sandbox start removes them."""
     submission = tmp_path / "sub"
@@ -186,8 +186,8 @@ def test_sigkilled_session_is_swept_next_start(docker_ready, stream_topic, tmp_p
     (submission / "stream.py").write_text("import time\ntime.sleep(3600)\n" + STREAM)
     scratch = tmp_path / "scratch"
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    proc = subprocess.Popen(_session_cmd(stream_topic, submission, tmp_path / "records.jsonl", scratch),
-                            cwd=stream_topic.source_dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(_session_cmd(stream_assignment, submission, tmp_path / "records.jsonl", scratch),
+                            cwd=stream_assignment.source_dir, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                             start_new_session=True, env=env)
     try:
         mine = {"label": [f"{LABEL}=1", f"llmkit.pid={proc.pid}"]}

@@ -67,25 +67,25 @@ def _with_add_body(body: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def topic():
+def assignment():
     return resolve("90-calc", root=SCENARIO_ROOT)
 
 
-def _grade(topic, source: str, tmp_path: Path, name: str):
+def _grade(assignment, source: str, tmp_path: Path, name: str):
     folder = tmp_path / name
     folder.mkdir()
     (folder / "calc.py").write_text(source)
-    return grade_submission(topic=topic, source=folder, out_dir=tmp_path / f"{name}-out", sandbox="local", name=name)
+    return grade_submission(assignment=assignment, source=folder, out_dir=tmp_path / f"{name}-out", sandbox="local", name=name)
 
 
-def test_honest_submission_full_marks(topic, tmp_path):
-    result = _grade(topic, REFERENCE, tmp_path, "honest")
+def test_honest_submission_full_marks(assignment, tmp_path):
+    result = _grade(assignment, REFERENCE, tmp_path, "honest")
     assert result.score == 9.0
 
 
-def test_forged_records_gain_nothing(topic, tmp_path):
+def test_forged_records_gain_nothing(assignment, tmp_path):
     folders = sorted({os.environ.get("TMPDIR", "/tmp"), "/tmp", "/var/tmp"})
-    result = _grade(topic, _with_add_body(FORGE_RECORDS.format(folders=folders)), tmp_path, "forge")
+    result = _grade(assignment, _with_add_body(FORGE_RECORDS.format(folders=folders)), tmp_path, "forge")
     if os.geteuid() == 0:  # the worker runs as nobody: the records cannot even be written
         assert result.status == "graded" and result.score == HONEST_PART, result.message
     else:  # same user: written, then refused as a grader failure
@@ -93,13 +93,13 @@ def test_forged_records_gain_nothing(topic, tmp_path):
         assert result.status == "graded" and result.score == HONEST_PART or "two results" in result.message
 
 
-def test_reference_is_out_of_reach(topic, tmp_path):
-    result = _grade(topic, _with_add_body(RUN_REFERENCE), tmp_path, "reference")
+def test_reference_is_out_of_reach(assignment, tmp_path):
+    result = _grade(assignment, _with_add_body(RUN_REFERENCE), tmp_path, "reference")
     assert result.status == "graded" and result.score == HONEST_PART, [t.output for t in result.tests if t.status != "passed"]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops the worker's privileges")
-def test_root_grader_runs_the_worker_unprivileged(topic, tmp_path):
+def test_root_grader_runs_the_worker_unprivileged(assignment, tmp_path):
     whoami = _with_add_body("import os\nreturn os.getuid()")
     folder = tmp_path / "uid"
     folder.mkdir()

@@ -26,6 +26,7 @@ import pytest
 
 from autograder.catalog import resolve
 from autograder.grade import grade_submission
+from autograder.sandbox.base import pid_alive
 from attacks import ATTACKS, FULL, HONEST, Attack
 
 SCENARIO_ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "kit"
@@ -102,7 +103,7 @@ def host(tmp_path_factory, docker_ready):
     listener.start()
     yield {"canary": canary, "digest": hashlib.sha256(canary.read_bytes()).hexdigest(),
            "listener": listener, "host_file": folder / "results.json", "client": docker_ready,
-           "topic": resolve("90-calc", root=SCENARIO_ROOT), "folder": folder}
+           "assignment": resolve("90-calc", root=SCENARIO_ROOT), "folder": folder}
     listener.stop = True
 
 
@@ -125,13 +126,34 @@ def _submission(attack: Attack, host: dict, dest: Path) -> Path:
     return folder
 
 
+def _leftover_workers(client) -> list[str]:
+    """In-container worker processes that no running grading session owns (other sessions on this
+    machine, e.g. a second grading run, may have live workers at the same time)."""
+    workers = _worker_processes()
+    owned: set[int] = set()
+    for container in client.containers.list(filters={"label": "llmkit.sandbox=1"}):
+        if _session_alive(container):
+            try:
+                owned.update(int(row[1]) for row in container.top(ps_args="-eo user,pid").get("Processes") or [])
+            except Exception:  # the container ended meanwhile
+                pass
+    return [line for line in workers
+            if int(line.split()[0]) not in owned and pid_alive(int(line.split()[0]))]
+
+
+def _session_alive(container) -> bool:
+    """Whether the grading session that started `container` still runs (its llmkit.pid label)."""
+    pid = container.labels.get("llmkit.pid", "")
+    return pid.isdigit() and int(pid) > 0 and pid_alive(int(pid))
+
+
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_attack_is_contained(attack: Attack, host, tmp_path):
     client = host["client"]
     disk_before = shutil.disk_usage("/").used
     mem_before = _mem_available_kb()
     started = time.monotonic()
-    result = grade_submission(topic=host["topic"], source=_submission(attack, host, tmp_path),
+    result = grade_submission(assignment=host["assignment"], source=_submission(attack, host, tmp_path),
                               out_dir=tmp_path / "out", sandbox="docker", name=attack.name)
     elapsed = time.monotonic() - started
 
@@ -150,19 +172,21 @@ def test_attack_is_contained(attack: Attack, host, tmp_path):
     assert hashlib.sha256(host["canary"].read_bytes()).hexdigest() == host["digest"]
     assert not host["host_file"].exists() and not Path(str(host["host_file"]) + ".pwned").exists()
     assert host["listener"].connections == 0
-    assert client.containers.list(all=True, filters={"label": "llmkit.sandbox=1"}) == []
-    assert _worker_processes() == []
+    # left behind = labelled by a grading session that has ended (others may grade at the same time)
+    assert [c for c in client.containers.list(all=True, filters={"label": "llmkit.sandbox=1"})
+            if not _session_alive(c)] == []
+    assert _leftover_workers(client) == []
     assert shutil.disk_usage("/").used - disk_before < DISK_BOUND
     assert _memory_settles(mem_before), (
         f"host memory still down by more than {MEMORY_BOUND_KB} kB after the attack: available {mem_before} kB "
         f"before; now {_meminfo()}; containers: {[c.name for c in client.containers.list(all=True)]}")
-    limit = len(result.tests) * host["topic"].manifest.limits.test_seconds
+    limit = len(result.tests) * host["assignment"].manifest.limits.test_seconds
     assert elapsed < limit + GRACE_SECONDS
 
     honest_dir = tmp_path / "honest"
     honest_dir.mkdir()
     (honest_dir / "calc.py").write_text(HONEST)
-    honest = grade_submission(topic=host["topic"], source=honest_dir, out_dir=tmp_path / "honest-out",
+    honest = grade_submission(assignment=host["assignment"], source=honest_dir, out_dir=tmp_path / "honest-out",
                               sandbox="docker", name="honest")
     assert honest.score == FULL, [t.output for t in honest.tests if t.status != "passed"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.catalog import Topic, resolve
+from autograder.catalog import Assignment, resolve
 from autograder.grade import grade_submission
 from autograder.harness.client import Deadline, Student, StudentError, WorkerSession
 from autograder.results import assemble
@@ -17,11 +17,11 @@ FULL = SCENARIOS / "submissions" / "full"
 CALC_ENV = ("numpy",)  # the scenario assignment's [environment] packages
 
 
-def _topic(**manifest_updates) -> Topic:
+def _assignment(**manifest_updates) -> Assignment:
     base = resolve("90-calc", root=SCENARIOS / "kit")
     limits = base.manifest.limits.model_copy(update=manifest_updates.pop("limits", {}))
     manifest = base.manifest.model_copy(update={"limits": limits, **manifest_updates})
-    return Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    return Assignment(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
 
 
 def test_live_container_is_hardened(docker_ready):
@@ -70,7 +70,7 @@ def test_no_engine_is_a_clear_error(monkeypatch):
 
 def test_missing_image_gives_an_error_result_naming_the_fix(docker_ready, monkeypatch, tmp_path):
     monkeypatch.setenv("LLMKIT_IMAGE", "llmkit-grader:does-not-exist")
-    result = grade_submission(topic=_topic(), source=FULL, out_dir=tmp_path, sandbox="docker")
+    result = grade_submission(assignment=_assignment(), source=FULL, out_dir=tmp_path, sandbox="docker")
     assert result.status == "error"
     assert "does not exist" in result.message and "llmkit image build --offline" in result.message
     assert (tmp_path / "results.json").is_file()
@@ -88,7 +88,7 @@ def test_stale_image_is_refused(docker_ready, monkeypatch):
 
 
 def test_memory_request_beyond_the_machine_is_refused(tmp_path):
-    result = grade_submission(topic=_topic(limits={"memory_mb": 1024 * 1024}), source=FULL, out_dir=tmp_path)
+    result = grade_submission(assignment=_assignment(limits={"memory_mb": 1024 * 1024}), source=FULL, out_dir=tmp_path)
     assert result.status == "error" and "asks for 1048576 MiB" in result.message and "lower the limit" in result.message
 
 

@@ -115,14 +115,14 @@ def test_manifest_environment_is_checked_for_syntax_and_defaults_to_the_standard
 
 
 def test_every_kit_assignment_keeps_its_oracles_out():
-    from autograder.catalog import list_topics
+    from autograder.catalog import list_assignments
 
-    environments = {t.id: t.manifest.environment.packages for t in list_topics(REPO)}
+    environments = {t.id: t.manifest.environment.packages for t in list_assignments(REPO)}
     assert environments["01-tokenization"] == ()
-    for topic, packages in environments.items():
+    for assignment, packages in environments.items():
         closure = set(requirement_closure(packages))
         assert not {"tiktoken", "tokenizers", "transformers", "faiss-cpu", "rank-bm25", "scikit-learn",
-                    "datasketch", "scipy"} & closure, topic
+                    "datasketch", "scipy"} & closure, assignment
 
 
 def test_views_are_built_once_and_atomically(tmp_path, monkeypatch):

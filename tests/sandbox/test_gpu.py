@@ -105,14 +105,14 @@ def test_container_gets_one_device_by_id_never_all(tmp_path):
 def test_required_gpu_batch_on_cpu_machine_grades_nothing(tmp_path):
     from pathlib import Path
 
-    from autograder.catalog import Topic, resolve
+    from autograder.catalog import Assignment, resolve
     from autograder.grade import grade_batch
 
     base = resolve("90-calc", root=Path(__file__).parents[1] / "scenarios" / "kit")
     manifest = base.manifest.model_copy(update={"gpu": "required"})
-    topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    assignment = Assignment(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
     with pytest.raises(SandboxError, match="needs a GPU"):
-        grade_batch(topic=topic, sources=[tmp_path], out_root=tmp_path / "out", gpu_inventory=[])
+        grade_batch(assignment=assignment, sources=[tmp_path], out_root=tmp_path / "out", gpu_inventory=[])
     assert not (tmp_path / "out").exists()
 
 
@@ -120,12 +120,12 @@ def test_the_worker_sees_only_its_device(tmp_path):
     """A GPU job's worker gets CUDA_VISIBLE_DEVICES set to the one device the pool gave it."""
     from pathlib import Path
 
-    from autograder.catalog import Topic, resolve
+    from autograder.catalog import Assignment, resolve
     from autograder.grade import grade_batch
 
     base = resolve("90-calc", root=Path(__file__).parents[1] / "scenarios" / "kit")
     manifest = base.manifest.model_copy(update={"gpu": "optional"})
-    topic = Topic(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
+    assignment = Assignment(id=base.id, manifest=manifest, solution_dir=base.solution_dir, assignment_dir=base.assignment_dir)
     full = (Path(__file__).parents[1] / "scenarios" / "submissions" / "full" / "calc.py").read_text()
     sub = tmp_path / "sub"
     sub.mkdir()
@@ -133,6 +133,6 @@ def test_the_worker_sees_only_its_device(tmp_path):
     (sub / "calc.py").write_text(full.replace(
         "    return a + b", "    import os\n    return a + b + int(os.environ.get('CUDA_VISIBLE_DEVICES') or 0) - 5"))
     pool = GpuPool([Gpu("5", "GPU-x", "fake", 1000)], leftovers=lambda gpu: [])
-    (result,) = grade_batch(topic=topic, sources=[sub], out_root=tmp_path / "out", gpu_pool=pool)
+    (result,) = grade_batch(assignment=assignment, sources=[sub], out_root=tmp_path / "out", gpu_pool=pool)
     assert result.score == result.max_score, [t.output for t in result.tests if t.status != "passed"]
     assert result.meta["gpu"] == "5"

@@ -16,7 +16,7 @@ def kit_env(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def topic():
+def assignment():
     from autograder.catalog import resolve
 
     return resolve("90-calc", root=KIT)

@@ -92,7 +92,7 @@ def test_plain_layout_takes_notebooks_and_grades_them(tmp_path):
     (root / "s2.ipynb").write_text("{ not json")
     batch = open_batch(root, tmp_path / "work")
     assert batch.layout == "plain" and {e.key for e in batch.entries} == {"s1", "s2"}
-    results = grade_batch(topic=resolve("90-calc", root=KIT), sources=[e.source for e in batch.entries],
+    results = grade_batch(assignment=resolve("90-calc", root=KIT), sources=[e.source for e in batch.entries],
                           out_root=tmp_path / "out", sandbox="local")
     by_name = {r.submission: r for r in results}
     assert by_name["s1"].full_marks, by_name["s1"].message

@@ -50,7 +50,7 @@ def _gradebook(path: Path) -> Path:
         for student, day in (("s1", 1), ("s2", 3)):
             sub = book.add_submission(student_id=student, assignment_id="90-calc", content_hash=student,
                                       submitted_at=datetime(2027, 2, day, 12, tzinfo=timezone.utc), source="", layout="plain")
-            result = SubmissionResult(topic="90-calc", submission=student, status="graded", score=9, max_score=9,
+            result = SubmissionResult(assignment="90-calc", submission=student, status="graded", score=9, max_score=9,
                                       tests=(test,))
             book.record(run_id=run, submission_id=sub, tests_hash="t", result=result, started_at="", finished_at="")
     return path

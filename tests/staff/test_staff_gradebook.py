@@ -20,7 +20,7 @@ def _result(score: float, n_tests: int = 3) -> SubmissionResult:
                              score=1.0 if i < score else 0.0, status="passed" if i < score else "failed",
                              category="ok" if i < score else "wrong", visibility="public", output="Checks: x",
                              duration=0.01) for i in range(n_tests))
-    return SubmissionResult(topic="90-calc", submission="s", status="graded", score=float(score),
+    return SubmissionResult(assignment="90-calc", submission="s", status="graded", score=float(score),
                             max_score=float(n_tests), tests=tests)
 
 
