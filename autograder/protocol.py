@@ -23,6 +23,7 @@ import msgpack
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_BYTES",
+    "Callback",
     "Feed",
     "Handle",
     "ProtocolError",
@@ -43,6 +44,7 @@ _EXT_NDARRAY = 2
 _EXT_TENSOR = 3
 _EXT_HANDLE = 4
 _EXT_FEED = 5
+_EXT_CALLBACK = 6
 
 # dtypes that may cross the boundary, by their canonical name.
 _NUMPY_DTYPES = frozenset((
@@ -76,6 +78,16 @@ class Feed:
     """A reference to an iterator that lives in the HARNESS: the worker sees an iterator whose
     every `next()` asks the harness for one item (a `{"pull": id}` frame), so the harness, not
     the student's process, counts what was pulled."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A reference to a function that lives in the HARNESS: the worker sees a callable whose every
+    call sends its (data) arguments to the harness in a `{"callback": ...}` frame and returns the
+    harness's (data) answer, so the harness, not the student's process, counts and records the
+    calls (e.g. a scripted LLM with a call budget)."""
 
     id: int
 
@@ -139,6 +151,8 @@ def _to_plain(value: Any, where: str, depth: int) -> Any:
         return msgpack.ExtType(_EXT_HANDLE, _packb(value.id))
     if kind is Feed:
         return msgpack.ExtType(_EXT_FEED, _packb(value.id))
+    if kind is Callback:
+        return msgpack.ExtType(_EXT_CALLBACK, _packb(value.id))
     np = sys.modules.get("numpy")  # a numpy value can only exist once numpy was imported
     if np is not None and isinstance(value, np.generic) and type(value).__module__ == "numpy":
         return _to_plain(value.item(), where, depth)
@@ -197,6 +211,11 @@ def _ext_hook(code: int, data: bytes) -> Any:
         if type(fid) is not int:
             raise ProtocolError("feed id is not an int")
         return Feed(fid)
+    if code == _EXT_CALLBACK:
+        cid = _unpackb(data)
+        if type(cid) is not int:
+            raise ProtocolError("callback id is not an int")
+        return Callback(cid)
     if code in (_EXT_NDARRAY, _EXT_TENSOR):
         parts = _unpackb(data)
         if type(parts) is not list or len(parts) != 3:

@@ -139,3 +139,64 @@ def test_worker_answers_values_it_cannot_encode(tmp_path):
         assert student.call("scalar").item() == 2.5
     finally:
         session.close()
+
+
+def test_callback_ids_round_trip():
+    from autograder.protocol import Callback
+
+    assert decode(encode([Callback(3), {"f": Callback(4)}])) == [Callback(3), {"f": Callback(4)}]
+
+
+def test_harness_callbacks_are_called_and_counted_on_the_trusted_side(tmp_path):
+    """A harness function lent to the student's code (`student.callback`): the worker calls it with
+    data, the harness answers and records every call; a refusal reaches the student's code as an
+    exception, non-data arguments are a TypeError there, and the same worker goes on answering."""
+    from autograder.harness.client import Deadline, Student, StudentError, WorkerSession
+    from autograder.sandbox.base import WorkerSpec
+    from autograder.sandbox.local import LocalSandbox
+
+    (tmp_path / "sub.py").write_text(
+        "def twice(f, x):\n"
+        "    return [f(x), f(x + 1, scale=10)]\n"
+        "def in_dict(tools, name, arg):\n"
+        "    return tools[name](arg)\n"
+        "def not_data(f):\n"
+        "    return f(object())\n"
+        "def caught(f):\n"
+        "    try:\n"
+        "        f('bad')\n"
+        "    except RuntimeError as exc:\n"
+        "        return 'refused: ' + str(exc)\n"
+    )
+    session = WorkerSession(LocalSandbox(), WorkerSpec(submission_dir=tmp_path, modules=("sub",), packages=()))
+    student = Student(session, "sub", tmp_path, Deadline(60))
+    try:
+        def scaled(x, scale=1):
+            if type(x) is not int:
+                raise ValueError("an int please")
+            return x * scale
+
+        cb = student.callback(scaled)
+        assert student.call("twice", cb, 4) == [4, 50]
+        assert cb.count == 2 and cb.calls == [([4], {}), ([5], {"scale": 10})]
+        upper = student.callback(str.upper)
+        assert student.call("in_dict", {"up": upper}, "up", "abc") == "ABC" and upper.count == 1
+        with pytest.raises(StudentError) as err:
+            student.call("not_data", cb)
+        assert err.value.exc_type == "TypeError" and cb.count == 2
+        assert student.call("caught", cb) == "refused: ValueError: an int please"
+        assert cb.count == 3
+    finally:
+        session.close()
+
+
+def test_harness_callbacks_in_process(tmp_path):
+    """The benchmarks' in-process session lends callbacks the same way."""
+    from autograder.harness.client import Deadline, Student
+    from autograder.harness.inprocess import InProcessSession
+
+    (tmp_path / "sub2.py").write_text("def twice(f, x):\n    return [f(x), f(x + 1)]\n")
+    session = InProcessSession(tmp_path, ("sub2",))
+    student = Student(session, "sub2", tmp_path, Deadline(60))
+    cb = student.callback(lambda x: x * 3)
+    assert student.call("twice", cb, 1) == [3, 6] and cb.count == 2

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Protocol
 
 from autograder.channel import ChannelClosed, ChannelTimeout
 from autograder.outcomes import Category, category_of
-from autograder.protocol import Feed, Handle, ProtocolError, UnsupportedType
+from autograder.protocol import Callback, Feed, Handle, ProtocolError, UnsupportedType
 from autograder.sandbox.base import Sandbox, SandboxError, WorkerProcess, WorkerSpec
 
 HELLO_TIMEOUT = 120.0  # importing torch in a cold worker can take a while
@@ -130,6 +130,7 @@ class WorkerSession:
         self.restarts = 0
         self.hidden_seen = False
         self.feeds: dict[int, "HarnessFeed"] = {}
+        self.callbacks: dict[int, "HarnessCallback"] = {}
         self._fatal: StudentError | None = None
         self._starting: threading.Thread | None = None
         self._start_error: StudentError | None = None
@@ -209,6 +210,7 @@ class WorkerSession:
             self.worker.kill()
             self.worker = None
         self.feeds.clear()
+        self.callbacks.clear()
 
     def fatal_error(self, what: str) -> "StudentError | None":
         """The remembered start-up failure, re-raised for the test at hand."""
@@ -248,6 +250,18 @@ class WorkerSession:
     def add_feed(self, feed: "HarnessFeed") -> None:
         self.feeds[feed.id] = feed
 
+    def add_callback(self, callback: "HarnessCallback") -> None:
+        self.callbacks[callback.id] = callback
+
+    def _serve_callback(self, payload: Any) -> dict:
+        """One call of a harness-side function, recorded and answered here on the trusted side."""
+        if type(payload) is not list or len(payload) != 3 or type(payload[0]) is not int:
+            return {"error": "malformed callback request"}
+        callback = self.callbacks.get(payload[0])
+        if callback is None:
+            return {"error": "unknown callback (from an earlier test?)"}
+        return callback.serve(payload[1], payload[2])
+
     def _serve_pull(self, feed_id: Any) -> dict:
         """One item of a harness-side iterator, counted here on the trusted side."""
         feed = self.feeds.get(feed_id) if type(feed_id) is int else None
@@ -281,12 +295,21 @@ class WorkerSession:
             raise StudentError("Timeout", f"your code already used the test's time budget of {deadline.seconds:g} s "
                                "in earlier calls", Category.TIMEOUT, what=what)
         sent = time.monotonic()
+        harness_time = 0.0
         try:
             worker.channel.send(message, where="argument")
             answer = worker.channel.recv(timeout=remaining)
-            while type(answer) is dict and len(answer) == 1 and "pull" in answer:
-                worker.channel.send(self._serve_pull(answer["pull"]), where="fed item")
-                answer = worker.channel.recv(timeout=max(remaining - (time.monotonic() - sent), 0.001))
+            # time spent in harness callbacks is the test's work, not the student's
+            while type(answer) is dict and len(answer) == 1 and ("pull" in answer or "callback" in answer):
+                if "pull" in answer:
+                    worker.channel.send(self._serve_pull(answer["pull"]), where="fed item")
+                else:
+                    started = time.monotonic()
+                    reply = self._serve_callback(answer["callback"])
+                    harness_time += time.monotonic() - started
+                    worker.channel.send(reply, where="callback answer")
+                spent = time.monotonic() - sent - harness_time
+                answer = worker.channel.recv(timeout=max(remaining - spent, 0.001))
         except UnsupportedType as exc:  # the test passed something the protocol cannot carry
             raise TypeError(f"cannot send {what} to the worker: {exc}") from None
         except ChannelTimeout:
@@ -303,6 +326,7 @@ class WorkerSession:
             raise StudentError("ProtocolError", str(exc), Category.PROTOCOL, what=what) from None
         finally:
             deadline.charge(time.monotonic() - sent)
+            deadline.extend(harness_time)
         if type(answer) is not dict or len(answer) != 1:
             self.kill()
             raise StudentError("ProtocolError", "the answer is not a well-formed response", Category.PROTOCOL, what=what)
@@ -365,6 +389,40 @@ class HarnessFeed:
 
     def __repr__(self) -> str:
         return f"<HarnessFeed {self.id}: {self.pulled} pulled>"
+
+
+class HarnessCallback:
+    """A function that stays in the harness and is lent to the student's code.
+
+    Pass it as an argument (or inside a list/dict argument): the worker sees an ordinary callable,
+    and every call sends its arguments here, where `fn` answers it. `calls` records the arguments
+    of every call **on the trusted side** (count them for a call budget). `fn` receives untrusted
+    data: it must check what it is given; an exception it raises reaches the student's code as a
+    `HarnessCallbackError` (a RuntimeError) with a one-line message. Its answer must be plain data.
+    """
+
+    _ids = itertools.count(1)
+
+    def __init__(self, fn: Callable[..., Any]):
+        self.id = next(HarnessCallback._ids)
+        self.fn = fn
+        self.calls: list[tuple[list, dict]] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+    def serve(self, args: Any, kwargs: Any) -> dict:
+        if type(args) is not list or type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
+            return {"error": "malformed callback arguments"}
+        self.calls.append((args, kwargs))
+        try:
+            return {"item": self.fn(*args, **kwargs)}
+        except Exception as exc:  # noqa: BLE001 - the refusal goes back to the student's code
+            return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+    def __repr__(self) -> str:
+        return f"<HarnessCallback {self.id}: {self.count} calls>"
 
 
 def _split_target(default_module: str, name: str) -> tuple[str, str]:
@@ -453,6 +511,12 @@ class Student:
         self._session.add_feed(feed)
         return feed
 
+    def callback(self, fn: Callable[..., Any]) -> HarnessCallback:
+        """A function kept in the harness and lent to the student's code (see HarnessCallback)."""
+        callback = HarnessCallback(fn)
+        self._session.add_callback(callback)
+        return callback
+
     def probe(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         """Run `fn` (a top-level function of the test module) inside the worker; return its data result.
 
@@ -493,6 +557,8 @@ class SessionLike(Protocol):
 
     def add_feed(self, feed: HarnessFeed) -> None: ...
 
+    def add_callback(self, callback: HarnessCallback) -> None: ...
+
 
 class GradingSession(SessionLike, Protocol):
     """What the pytest plugin needs of a session: `WorkerSession` (the sandboxed worker) and
@@ -517,6 +583,8 @@ def _unwrap(value: Any) -> Any:
         return value.handle
     if isinstance(value, HarnessFeed):
         return Feed(value.id)
+    if isinstance(value, HarnessCallback):
+        return Callback(value.id)
     if type(value) in (list, tuple):
         return type(value)(_unwrap(v) for v in value)
     if type(value) is dict:

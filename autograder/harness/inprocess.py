@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autograder.harness.client import Deadline, HarnessFeed, StudentError
+from autograder.harness.client import Deadline, HarnessCallback, HarnessFeed, StudentError
 from autograder.outcomes import Category, category_of
 from autograder.worker.server import Worker
 
@@ -22,6 +22,8 @@ class InProcessSession:
         self.import_errors = self.worker.import_errors
         self.feeds: dict[int, HarnessFeed] = {}
         self.worker.objects.open_feed = self._open_feed
+        self.callbacks: dict[int, HarnessCallback] = {}
+        self.worker.objects.open_callback = self._open_callback
 
     def add_feed(self, feed: HarnessFeed) -> None:
         self.feeds[feed.id] = feed
@@ -30,6 +32,19 @@ class InProcessSession:
         feed = self.feeds[feed_id]
         while "item" in (answer := feed.pull()):
             yield answer["item"]
+
+    def add_callback(self, callback: HarnessCallback) -> None:
+        self.callbacks[callback.id] = callback
+
+    def _open_callback(self, callback_id: int):
+        callback = self.callbacks[callback_id]
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            answer = callback.serve(list(args), kwargs)
+            if "item" in answer:
+                return answer["item"]
+            raise RuntimeError(answer["error"])
+        return call
 
     def request(self, message: dict, deadline: Deadline, what: str) -> Any:
         answer = self.worker.handle(message)

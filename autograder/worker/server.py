@@ -28,7 +28,7 @@ from types import FrameType, ModuleType
 from typing import Any, Callable
 
 from autograder.channel import Channel, ChannelClosed
-from autograder.protocol import Feed, Handle, ProtocolError, UnsupportedType
+from autograder.protocol import Callback, Feed, Handle, ProtocolError, UnsupportedType
 
 MAX_ITEMS = 1_000_000  # cap on items drawn from a returned iterator
 MAX_TRACEBACK_CHARS = 4000
@@ -62,13 +62,44 @@ class _FeedIterator:
         raise StopIteration
 
 
+class HarnessCallbackError(RuntimeError):
+    """The harness-side function behind a callback refused the call (e.g. bad arguments)."""
+
+
+class _CallbackFunction:
+    """The worker's view of a function that lives in the harness (a `Callback`).
+
+    Each call sends `{"callback": [id, args, kwargs]}` and waits for `{"item": value}` or
+    `{"error": message}`. The harness records the calls itself, so a call count or budget a test
+    checks cannot be rewritten by code running in this process.
+    """
+
+    def __init__(self, channel: Channel, callback_id: int):
+        self._channel = channel
+        self._id = callback_id
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        _flush_prints()
+        try:
+            self._channel.send({"callback": [self._id, list(args), kwargs]}, where="callback argument")
+        except UnsupportedType as exc:
+            raise TypeError(f"a harness callback takes plain data: {exc}") from None
+        answer = self._channel.recv()
+        if type(answer) is dict and "item" in answer:
+            return answer["item"]
+        raise HarnessCallbackError(str(answer.get("error", "the harness refused the call"))
+                                   if type(answer) is dict else "the harness refused the call")
+
+
 class _Objects:
     """Objects the worker holds for the harness, named by integer handles."""
 
-    def __init__(self, open_feed: Callable[[int], Any] | None = None) -> None:
+    def __init__(self, open_feed: Callable[[int], Any] | None = None,
+                 open_callback: Callable[[int], Any] | None = None) -> None:
         self._items: dict[int, Any] = {}
         self._ids = itertools.count(1)
         self.open_feed = open_feed  # Feed id -> the iterator the student's code sees
+        self.open_callback = open_callback  # Callback id -> the callable the student's code sees
 
     def add(self, obj: Any) -> Handle:
         hid = next(self._ids)
@@ -90,6 +121,8 @@ class _Objects:
             return self.get(value)
         if type(value) is Feed and self.open_feed is not None:
             return self.open_feed(value.id)
+        if type(value) is Callback and self.open_callback is not None:
+            return self.open_callback(value.id)
         if type(value) is list:
             return [self.resolve(v) for v in value]
         if type(value) is tuple:
@@ -123,7 +156,8 @@ class Worker:
         self.module_names = modules
         self.modules: dict[str, ModuleType] = {}
         self.import_errors: dict[str, dict] = {}
-        self.objects = _Objects(None if channel is None else (lambda feed_id: _FeedIterator(channel, feed_id)))
+        self.objects = _Objects(None if channel is None else (lambda feed_id: _FeedIterator(channel, feed_id)),
+                                None if channel is None else (lambda cb_id: _CallbackFunction(channel, cb_id)))
 
     # -- loading -------------------------------------------------------------
     def load_modules(self, allowed: tuple[str, ...] | None = None) -> None:
