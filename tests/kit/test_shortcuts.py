@@ -119,6 +119,22 @@ for name, p in params.items():
 return new_params, new_state
 """
 
+# -- 12: check_24 by evaluating the text as Python (eval/exec/compile are banned in reasoning.py) ------
+
+_EVAL_24_PRE = """\
+import re
+from fractions import Fraction
+if not re.fullmatch(r"[0-9 ()+*/-]+", expr) or sorted(int(t) for t in re.findall(r"[0-9]+", expr)) != sorted(nums):
+    return False
+src = re.sub(r"([0-9]+)", r"Fraction(\\1)", expr)
+"""
+_EVAL_24_POST = """\
+try:
+    return run(src, {"Fraction": Fraction}) == target
+except Exception:
+    return False
+"""
+
 
 def _indent(code: str, spaces: int = 4) -> str:
     return textwrap.indent(code, " " * spaces)
@@ -179,6 +195,18 @@ SHORTCUTS = [
              "corpus = [[t for t, n in tf.items() for _ in range(n)] for tf in self.doc_tf]\n"
              "return [float(s) for s in okapi(corpus, k1=self.k1, b=self.b, epsilon=self.epsilon)"
              ".get_scores(query_tokens)]\n"),
+    Shortcut("12-reasoning", "a-eval", "reasoning.py", "check_24", _EVAL_24_PRE + "run = eval\n" + _EVAL_24_POST),
+    Shortcut("12-reasoning", "b-compile-exec", "reasoning.py", "check_24",
+             _EVAL_24_PRE + "def run(code, env):\n    ns = dict(env)\n"
+             "    exec(compile('out = ' + code, '<24>', 'exec'), ns)\n    return ns['out']\n" + _EVAL_24_POST),
+    Shortcut("12-reasoning", "c-__import__-alias", "reasoning.py", "check_24",
+             _EVAL_24_PRE + '_imp = __import__\nrun = _imp("built" + "ins").eval\n' + _EVAL_24_POST),
+    Shortcut("12-reasoning", "d-getattr", "reasoning.py", "check_24",
+             _EVAL_24_PRE + 'import builtins\nrun = getattr(builtins, "ev" + "al")\n' + _EVAL_24_POST),
+    Shortcut("12-reasoning", "e-unlisted-file", "reasoning.py", "check_24",
+             "from fast24 import check\nreturn check(expr, nums, target)\n",
+             extra={"fast24.py": "def check(expr, nums, target):\n" + _indent(_EVAL_24_PRE + "run = eval\n" + _EVAL_24_POST)},
+             policy=False),
 ]
 
 
