@@ -295,21 +295,17 @@ class WorkerSession:
             raise StudentError("Timeout", f"your code already used the test's time budget of {deadline.seconds:g} s "
                                "in earlier calls", Category.TIMEOUT, what=what)
         sent = time.monotonic()
-        harness_time = 0.0
         try:
             worker.channel.send(message, where="argument")
             answer = worker.channel.recv(timeout=remaining)
-            # time spent in harness callbacks is the test's work, not the student's
+            # Callbacks are answered within the call's budget: the student's code decides how often
+            # it calls them, so their time is charged like its own (no way to stall a test for free).
             while type(answer) is dict and len(answer) == 1 and ("pull" in answer or "callback" in answer):
                 if "pull" in answer:
                     worker.channel.send(self._serve_pull(answer["pull"]), where="fed item")
                 else:
-                    started = time.monotonic()
-                    reply = self._serve_callback(answer["callback"])
-                    harness_time += time.monotonic() - started
-                    worker.channel.send(reply, where="callback answer")
-                spent = time.monotonic() - sent - harness_time
-                answer = worker.channel.recv(timeout=max(remaining - spent, 0.001))
+                    worker.channel.send(self._serve_callback(answer["callback"]), where="callback answer")
+                answer = worker.channel.recv(timeout=max(remaining - (time.monotonic() - sent), 0.001))
         except UnsupportedType as exc:  # the test passed something the protocol cannot carry
             raise TypeError(f"cannot send {what} to the worker: {exc}") from None
         except ChannelTimeout:
@@ -326,7 +322,6 @@ class WorkerSession:
             raise StudentError("ProtocolError", str(exc), Category.PROTOCOL, what=what) from None
         finally:
             deadline.charge(time.monotonic() - sent)
-            deadline.extend(harness_time)
         if type(answer) is not dict or len(answer) != 1:
             self.kill()
             raise StudentError("ProtocolError", "the answer is not a well-formed response", Category.PROTOCOL, what=what)
@@ -399,6 +394,8 @@ class HarnessCallback:
     of every call **on the trusted side** (count them for a call budget). `fn` receives untrusted
     data: it must check what it is given; an exception it raises reaches the student's code as a
     `HarnessCallbackError` (a RuntimeError) with a one-line message. Its answer must be plain data.
+    Its time counts against the call's budget (the student's code decides how often it calls), and
+    it cannot be interrupted: keep it fast and bounded on any input.
     """
 
     _ids = itertools.count(1)

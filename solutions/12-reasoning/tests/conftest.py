@@ -40,10 +40,15 @@ def fmt(x: Fraction) -> str:
 
 def numbers_left(state: str) -> list[Fraction]:
     """The numbers still to combine in a state (its first line, or the 'left:' of its last line)."""
+    if len(state) > 4000:  # the fakes receive untrusted data: keep their work bounded
+        raise ValueError("state too long")
     last = state.split("\n")[-1]
     if "(left:" in last:
         last = last.split("(left:", 1)[1].rstrip(")")
-    return [Fraction(tok) for tok in last.split()]
+    nums = [Fraction(tok) for tok in last.split()]
+    if len(nums) > 6:
+        raise ValueError("too many numbers in a state")
+    return nums
 
 
 def can_make(nums: list[Fraction], target: Fraction = Fraction(24)) -> bool:

@@ -80,6 +80,7 @@ def test_self_consistency_default_extract_follows_the_rules(student, oracle):
     assert isinstance(got, tuple) and len(got) == 2, "self_consistency returns a pair"
     assert_equal(got[0], want[0], what="answer")
     assert_close(got[1], want[1], rel=0, abs=1e-12, what="share")
-    with pytest.raises(StudentError) as err:
-        student.call("self_consistency", "p", sampler, -1)
-    assert err.value.exc_type == "ValueError"
+    for bad in (0, -1):
+        with pytest.raises(StudentError) as err:
+            student.call("self_consistency", "p", sampler, bad)
+        assert err.value.exc_type == "ValueError"

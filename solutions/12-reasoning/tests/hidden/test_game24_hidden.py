@@ -60,7 +60,8 @@ def test_check_24_agrees_with_an_independent_checker(student, oracle):
 def test_check_24_never_raises_on_hostile_text(student):
     """check_24 returns False, without raising, on text that is not an allowed expression.
 
-    Names, calls, attributes, comparisons, bools, lambdas, strings, empty text, unary plus, modulo.
+    Names, calls, attributes, comparisons, bools, lambdas, strings, empty text, unary plus, modulo,
+    divisions by zero; and divisions by negative numbers that are valid.
     """
     hostile = ["", "   ", "open('x')", "(4).__class__", "4 < 24", "True * 24", "lambda: 24", "'24'",
                "+24", "48 % 24", "[24][0]", "24 if 1 else 0", "2 4", "24;", "(24,)", "24j", "1e1"]
@@ -69,6 +70,9 @@ def test_check_24_never_raises_on_hostile_text(student):
     assert_equal(student.call("check_24", "((24))", [24]), True, dtype=True)
     assert_equal(student.call("check_24", "(1 + 1) * 12", [12, 1, 1]), True, dtype=True)
     assert_equal(student.call("check_24", "(1 + 1) * 12", [12, 1, 1, 1]), False, dtype=True)
+    for expr, nums, want in [("24 + 1 / (1 - 1)", [24, 1, 1, 1], False), ("24 + 0 * (5 / (5 - 5))", [24, 0, 5, 5, 5], False),
+                             ("24 / (1 - 2) * (1 - 2)", [24, 1, 2, 1, 2], True), ("(3 - 4) / (3 - 4) * 24", [3, 4, 3, 4, 24], True)]:
+        assert_equal(student.call("check_24", expr, nums), want, dtype=True)
 
 
 def _instrumented(student, oracle, nums, k, seed):
@@ -130,6 +134,11 @@ def test_tot_bfs_tie_rule_and_call_order(student, oracle):
         assert [c[0][0] for c in propose.calls] == expanded, "propose_fn calls in frontier order"
         assert [c[0][0] for c in value.calls] == valued, "value_fn calls in candidate order"
         assert_equal(got, want, what="the state returned")
+    propose = student.callback(lambda s: ["a", "b"])
+    value = student.callback(lambda s: 1.0)
+    for breadth in (1, 3):
+        assert_equal(student.call("tot_bfs", "n0", propose, value, breadth, 0), "n0", what="the state returned")
+    assert propose.count == 0 and value.count == 0, "depth 0 calls nothing"
     for breadth, depth in [(0, 2), (2, -1)]:
         with pytest.raises(StudentError) as err:
             student.call("tot_bfs", "n0", propose, value, breadth, depth)

@@ -54,7 +54,8 @@ def test_react_step_budget(student, oracle):
         assert llm.count == max_steps and add.count == max_steps, "one model call and one tool call per step"
         assert isinstance(got, tuple) and len(got) == 2 and got[0] is None, "no final answer: None"
     llm = student.callback(oracle.scripted_llm(["Final Answer: 3"]))
-    with pytest.raises(StudentError) as err:
-        student.call("react", "sum?", llm, {}, -2)
-    assert err.value.exc_type == "ValueError"
+    for bad in (0, -2):
+        with pytest.raises(StudentError) as err:
+            student.call("react", "sum?", llm, {}, bad)
+        assert err.value.exc_type == "ValueError"
     assert llm.count == 0, "nothing is called before max_steps is checked"
