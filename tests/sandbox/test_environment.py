@@ -245,7 +245,7 @@ def test_one_image_tag_per_environment(monkeypatch):
     monkeypatch.setenv("LLMKIT_IMAGE", "mine:latest")
     assert image_for(False, ("numpy",)) == image_for(False) == "mine:latest"
     environments = assignment_environments([REPO, REPO / "tests" / "scenarios" / "kit"])
-    assert environments[()] == ["01-tokenization"]
+    assert "01-tokenization" in environments[()]  # and every other standard-library assignment
     assert "90-calc" in environments[("numpy",)] and "02-embeddings" in environments[("numpy",)]
     assert "05-transformer" in environments[("numpy", "torch")]
 
