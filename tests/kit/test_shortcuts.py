@@ -179,6 +179,21 @@ SHORTCUTS = [
              "corpus = [[t for t, n in tf.items() for _ in range(n)] for tf in self.doc_tf]\n"
              "return [float(s) for s in okapi(corpus, k1=self.k1, b=self.b, epsilon=self.epsilon)"
              ".get_scores(query_tokens)]\n"),
+    Shortcut("08-post-training-datasets", "a-import", "sftdata.py", "render_chat",
+             "import jinja2\n"
+             "text, _ = render_chat_spans(messages, spec, add_generation_prompt)\n"
+             "env = jinja2.Environment()\n"
+             "return env.from_string('{{ t }}').render(t=text)\n"),
+    Shortcut("08-post-training-datasets", "b-importlib", "sftdata.py", "rouge_l",
+             'import importlib\nrs = importlib.import_module("rouge_" + "score.rouge_scorer")\n'
+             'return float(rs.RougeScorer(["rougeL"]).score(target, prediction)["rougeL"].fmeasure)\n'),
+    Shortcut("08-post-training-datasets", "c-__import__-alias", "sftdata.py", "encode",
+             '_load = __import__\ntk = _load("tokenizers")\n'
+             'tok = tk.Tokenizer(tk.models.WordLevel(vocab, unk_token=unk_token))\n'
+             'tok.pre_tokenizer = tk.pre_tokenizers.Split(tk.Regex(PRETOKEN_PATTERN), behavior="isolated")\n'
+             'tok.add_special_tokens(list(special_tokens))\n'
+             'enc = tok.encode(text, add_special_tokens=False)\n'
+             'return list(enc.ids), [tuple(o) for o in enc.offsets]\n'),
 ]
 
 
