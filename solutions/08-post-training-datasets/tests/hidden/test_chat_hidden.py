@@ -84,3 +84,11 @@ def test_encode_overlapping_special_tokens(student, oracle):
         want_ids, want_offsets = oracle.hf_encode(tok, text)
         assert_equal([int(i) for i in ids], want_ids)
         assert_equal([tuple(int(x) for x in o) for o in offsets], want_offsets)
+    specials = ["#", "##x"]  # one-character special tokens, also as the last character
+    tok = oracle.train_tokenizer(["a b x"], specials)
+    vocab = tok.get_vocab()
+    for text in ["ab#", "#", "a##", "##x#", "x##x"]:
+        ids, offsets = student.call("encode", text, vocab, specials, oracle.UNK)
+        want_ids, want_offsets = oracle.hf_encode(tok, text)
+        assert_equal([int(i) for i in ids], want_ids)
+        assert_equal([tuple(int(x) for x in o) for o in offsets], want_offsets)
