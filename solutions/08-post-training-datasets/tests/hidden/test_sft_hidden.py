@@ -51,6 +51,11 @@ def test_sft_mask_boundary_tokens(student, oracle):
     msgs = [{"role": "user", "content": "\n hi \n"}, {"role": "assistant", "content": "\n\n  yo  "},
             {"role": "assistant", "content": "  "}, {"role": "user", "content": "  yo"}]
     _check(student, oracle, spec, tok, msgs)
+    spec = dict(SPECS[2], end="$")  # a one-character end marker
+    tok = oracle.train_tokenizer(["user assistant hi yo"], oracle.spec_specials(spec))
+    msgs = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": ""},
+            {"role": "assistant", "content": "yo"}, {"role": "user", "content": "$"}]
+    _check(student, oracle, spec, tok, msgs)
 
 
 @pytest.mark.points(2)

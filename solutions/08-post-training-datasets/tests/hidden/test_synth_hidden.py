@@ -41,3 +41,9 @@ def test_synth_round_counts_add_up_and_laziness(student, oracle):
     assert c["generated"] == c["length"] + c["keyword"] + c["duplicate"] + c["kept"] == 15
     assert_equal(dict(c), {"generated": 15, "length": 3, "keyword": 3, "duplicate": 7, "kept": 2})
     assert_equal(feed.pulled, 3)
+    # length bounds are inclusive: 3 and 5 words pass, 2 and 6 do not
+    feed = student.feed(["1. Name two rivers\n2. Name rivers\n3. Sing a very long happy song\n"
+                         "4. Sing a long happy song"])
+    got = student.call("synth_round", [], feed, 10, 3, 5, 0.99, [])
+    assert_equal(list(got["instructions"]), ["Name two rivers", "Sing a long happy song"])
+    assert_equal(dict(got["counts"]), {"generated": 4, "length": 2, "keyword": 0, "duplicate": 0, "kept": 2})
