@@ -207,6 +207,21 @@ SHORTCUTS = [
              "from fast24 import check\nreturn check(expr, nums, target)\n",
              extra={"fast24.py": "def check(expr, nums, target):\n" + _indent(_EVAL_24_PRE + "run = eval\n" + _EVAL_24_POST)},
              policy=False),
+    Shortcut("08-post-training-datasets", "a-import", "sftdata.py", "render_chat",
+             "import jinja2\n"
+             "text, _ = render_chat_spans(messages, spec, add_generation_prompt)\n"
+             "env = jinja2.Environment()\n"
+             "return env.from_string('{{ t }}').render(t=text)\n"),
+    Shortcut("08-post-training-datasets", "b-importlib", "sftdata.py", "rouge_l",
+             'import importlib\nrs = importlib.import_module("rouge_" + "score.rouge_scorer")\n'
+             'return float(rs.RougeScorer(["rougeL"]).score(target, prediction)["rougeL"].fmeasure)\n'),
+    Shortcut("08-post-training-datasets", "c-__import__-alias", "sftdata.py", "encode",
+             '_load = __import__\ntk = _load("tokenizers")\n'
+             'tok = tk.Tokenizer(tk.models.WordLevel(vocab, unk_token=unk_token))\n'
+             'tok.pre_tokenizer = tk.pre_tokenizers.Split(tk.Regex(PRETOKEN_PATTERN), behavior="isolated")\n'
+             'tok.add_special_tokens(list(special_tokens))\n'
+             'enc = tok.encode(text, add_special_tokens=False)\n'
+             'return list(enc.ids), [tuple(o) for o in enc.offsets]\n'),
 ]
 
 
