@@ -83,17 +83,16 @@ def load_balance_loss(router_logits: Tensor, k: int, mask: Tensor | None = None)
     """
     ### BEGIN SOLUTION
     n_experts = router_logits.shape[-1]
-    logits = router_logits.reshape(-1, n_experts)  # (N, E)
-    probs = torch.softmax(logits, dim=-1)
-    chosen = probs.topk(k, dim=-1).indices  # (N, k)
-    counts = torch.zeros_like(probs).scatter_(-1, chosen, 1.0)  # (N, E), 1 where e is in the top k
+    probs = torch.softmax(router_logits, dim=-1)  # (..., E)
+    chosen = probs.topk(k, dim=-1).indices  # (..., k)
+    counts = torch.zeros_like(probs).scatter_(-1, chosen, 1.0)  # (..., E), 1 where e is in the top k
     if mask is None:
-        weight = torch.ones(logits.shape[0], dtype=logits.dtype)
+        weight = torch.ones(probs.shape[:-1], dtype=probs.dtype)  # (...)
     else:
-        weight = mask.reshape(-1).to(logits.dtype)  # (N,)
+        weight = mask.to(probs.dtype)  # (...)
     n_tokens = weight.sum()
-    f = (counts * weight[:, None]).sum(dim=0) / n_tokens  # (E,)
-    p = (probs * weight[:, None]).sum(dim=0) / n_tokens  # (E,)
+    f = (counts * weight[..., None]).reshape(-1, n_experts).sum(dim=0) / n_tokens  # (E,)
+    p = (probs * weight[..., None]).reshape(-1, n_experts).sum(dim=0) / n_tokens  # (E,)
     return n_experts * (f * p).sum()
     ### END SOLUTION
 
@@ -155,7 +154,7 @@ def selective_scan(
     for t in range(L):
         h = log_decay[:, :, t].exp() * h + drive[:, :, t]  # (b, d, n)
         ys.append((h * C[:, None, :, t]).sum(dim=-1))  # (b, d)
-    y = torch.stack(ys, dim=-1) if ys else torch.zeros_like(u)  # (b, d, L)
+    y = torch.stack(ys, dim=-1)  # (b, d, L)
     return _finish(y, u, D, z), h
     ### END SOLUTION
 
@@ -200,7 +199,7 @@ def chunked_scan(
         states = (weights * x[:, :, None, :, :]).sum(dim=3) + S.exp() * h[:, :, None, :]  # (b, d, c, n)
         ys.append((states * C[:, None, :, start : start + chunk_size].transpose(2, 3)).sum(dim=-1))
         h = states[:, :, -1]
-    y = torch.cat(ys, dim=-1) if ys else torch.zeros_like(u)
+    y = torch.cat(ys, dim=-1)  # (b, d, L)
     return _finish(y, u, D, z), h
     ### END SOLUTION
 

@@ -7,6 +7,7 @@ import torch
 from torch.testing import assert_close
 
 from autograder.harness import StudentError
+from autograder.harness.expect import assert_equal
 
 
 @pytest.mark.points(2)
@@ -66,7 +67,7 @@ def test_hidden_rolling_cache_uneven_chunks(student, oracle):
         kept = min(W, end)
         assert_close(cache.get("k"), k[..., end - kept : end, :], rtol=0, atol=0, msg=lambda m: f"cache.k: {m}")
         assert_close(cache.get("v"), v[..., end - kept : end, :], rtol=0, atol=0, msg=lambda m: f"cache.v: {m}")
-        assert cache.get("seen") == end, f"seen: got {cache.get('seen')}, expected {end}"
+        assert_equal(cache.get("seen"), end, dtype=True, what="seen")
         start = end
 
 
@@ -94,7 +95,7 @@ def test_hidden_rolling_cache_update_returns_the_context(student, oracle):
     k, v = oracle.randn(1, 5, 3, seed=540), oracle.randn(1, 5, 3, seed=541)
     cache = student.new("RollingKVCache", W)
     assert cache.get("k") is None and cache.get("v") is None, "k and v are None before the first update"
-    assert cache.get("seen") == 0, "seen starts at 0"
+    assert_equal(cache.get("seen"), 0, dtype=True, what="seen before the first update")
     k_ctx, v_ctx = cache.call("update", k[:, :3], v[:, :3])
     assert_close(k_ctx, k[:, :3], rtol=0, atol=0, msg=lambda m: f"first update, keys: {m}")
     k_ctx, v_ctx = cache.call("update", k[:, 3:], v[:, 3:])
