@@ -58,10 +58,8 @@ def moe(x: Tensor, w_router: Tensor, w_gate: Tensor, w_up: Tensor, w_down: Tenso
     flat = x.reshape(-1, shape[-1])  # (N, D)
     idx, gates = topk_route(flat, w_router, k)  # (N, k) each
     y = torch.zeros_like(flat)
-    for e in range(w_router.shape[0]):
+    for e in idx.unique().tolist():  # the experts that received at least one token
         token, slot = torch.where(idx == e)  # the tokens routed to expert e, and in which slot
-        if token.numel() == 0:
-            continue
         h = flat[token]  # (n_e, D)
         gate = h @ w_gate[e].T
         out = (F.silu(gate) * (h @ w_up[e].T)) @ w_down[e].T  # (n_e, D)
@@ -111,7 +109,7 @@ def _discretize(
     if delta_softplus:
         delta = F.softplus(delta)
     log_decay = delta[..., None] * A[None, :, None, :]  # (b, d, L, n)
-    drive = (delta * u)[..., None] * B.transpose(1, 2)[:, None, :, :]  # (b, d, L, n)
+    drive = (delta * u)[..., None] * B.mT[:, None, :, :]  # (b, d, L, n)
     return log_decay, drive
 
 
@@ -194,10 +192,10 @@ def chunked_scan(
         S = a.cumsum(dim=2)  # (b, d, c, n)
         diff = S[:, :, :, None, :] - S[:, :, None, :, :]  # (b, d, t, s, n) = S_t - S_s
         # subtle: mask s > t before exp, where S_t - S_s > 0 could overflow
-        keep = torch.ones(c, c, dtype=torch.bool).tril()[None, None, :, :, None]
+        keep = torch.ones((c, c), dtype=torch.bool).tril()[None, None, :, :, None]
         weights = diff.masked_fill(~keep, float("-inf")).exp()
         states = (weights * x[:, :, None, :, :]).sum(dim=3) + S.exp() * h[:, :, None, :]  # (b, d, c, n)
-        ys.append((states * C[:, None, :, start : start + chunk_size].transpose(2, 3)).sum(dim=-1))
+        ys.append((states * C[:, None, :, start : start + chunk_size].mT).sum(dim=-1))
         h = states[:, :, -1]
     y = torch.cat(ys, dim=-1)  # (b, d, L)
     return _finish(y, u, D, z), h
@@ -258,19 +256,19 @@ def mamba_mixer(hidden_states: Tensor, weights: dict[str, Tensor], config: dict)
     xz = hidden_states @ weights["in_proj.weight"].T  # (b, L, 2 d_inner)
     if config["use_bias"]:
         xz = xz + weights["in_proj.bias"]
-    x, z = xz.transpose(1, 2).split(d_inner, dim=1)  # (b, d_inner, L) each
+    x, z = xz.mT.split(d_inner, dim=1)  # (b, d_inner, L) each
     bias = weights["conv1d.bias"] if config["use_conv_bias"] else None
     x = F.conv1d(x, weights["conv1d.weight"], bias, padding=K - 1, groups=d_inner)[..., :L]
     x = F.silu(x)  # (b, d_inner, L)
-    x_dbl = x.transpose(1, 2) @ weights["x_proj.weight"].T  # (b, L, rank + 2n)
+    x_dbl = x.mT @ weights["x_proj.weight"].T  # (b, L, rank + 2n)
     dt, B, C = x_dbl.split([rank, n, n], dim=-1)
-    dt = (dt @ weights["dt_proj.weight"].T).transpose(1, 2)  # (b, d_inner, L)
+    dt = (dt @ weights["dt_proj.weight"].T).mT  # (b, d_inner, L)
     A = -weights["A_log"].exp()  # (d_inner, n)
     y, _ = selective_scan(
-        x, dt, A, B.transpose(1, 2), C.transpose(1, 2), weights["D"], z,
+        x, dt, A, B.mT, C.mT, weights["D"], z,
         delta_bias=weights["dt_proj.bias"], delta_softplus=True,
     )
-    out = y.transpose(1, 2) @ weights["out_proj.weight"].T  # (b, L, H)
+    out = y.mT @ weights["out_proj.weight"].T  # (b, L, H)
     if config["use_bias"]:
         out = out + weights["out_proj.bias"]
     return out
@@ -307,7 +305,7 @@ def sliding_window_attention(q: Tensor, k: Tensor, v: Tensor, window: int) -> Te
     """
     ### BEGIN SOLUTION
     mask = swa_mask(q.shape[-2], k.shape[-2], window)
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., T_q, T_k)
+    scores = q @ k.mT / math.sqrt(q.shape[-1])  # (..., T_q, T_k)
     scores = scores.masked_fill(~mask, float("-inf"))
     scores = scores - scores.amax(dim=-1, keepdim=True)
     weights = scores.exp()

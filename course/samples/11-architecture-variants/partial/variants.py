@@ -57,10 +57,8 @@ def moe(x: Tensor, w_router: Tensor, w_gate: Tensor, w_up: Tensor, w_down: Tenso
     flat = x.reshape(-1, shape[-1])  # (N, D)
     idx, gates = topk_route(flat, w_router, k)  # (N, k) each
     y = torch.zeros_like(flat)
-    for e in range(w_router.shape[0]):
+    for e in idx.unique().tolist():  # the experts that received at least one token
         token, slot = torch.where(idx == e)  # the tokens routed to expert e, and in which slot
-        if token.numel() == 0:
-            continue
         h = flat[token]  # (n_e, D)
         gate = h @ w_gate[e].T
         out = (F.silu(gate) * (h @ w_up[e].T)) @ w_down[e].T  # (n_e, D)
@@ -103,7 +101,7 @@ def _discretize(
     if delta_softplus:
         delta = F.softplus(delta)
     log_decay = delta[..., None] * A[None, :, None, :]  # (b, d, L, n)
-    drive = (delta * u)[..., None] * B.transpose(1, 2)[:, None, :, :]  # (b, d, L, n)
+    drive = (delta * u)[..., None] * B.mT[:, None, :, :]  # (b, d, L, n)
     return log_decay, drive
 
 
@@ -229,7 +227,7 @@ def sliding_window_attention(q: Tensor, k: Tensor, v: Tensor, window: int) -> Te
     Returns (..., T_q, d_v) in q's dtype. Stable for large scores (subtract the row max).
     """
     mask = swa_mask(q.shape[-2], k.shape[-2], window)
-    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])  # (..., T_q, T_k)
+    scores = q @ k.mT / math.sqrt(q.shape[-1])  # (..., T_q, T_k)
     scores = scores.masked_fill(~mask, float("-inf"))
     scores = scores - scores.amax(dim=-1, keepdim=True)
     weights = scores.exp()

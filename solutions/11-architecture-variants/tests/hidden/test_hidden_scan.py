@@ -97,11 +97,12 @@ def test_hidden_chunked_scan_strong_decay_stays_finite(student, oracle):
 
 @pytest.mark.points(1)
 def test_hidden_chunked_scan_rejects_bad_chunk(student, oracle):
-    """chunked_scan raises ValueError for a chunk size below 1."""
+    """chunked_scan raises ValueError for a chunk size below 1 (zero and negative)."""
     inputs = oracle.scan_inputs(1, 2, 2, 4, seed=360)
-    with pytest.raises(StudentError) as info:
-        student.call("chunked_scan", **inputs, chunk_size=0)
-    assert info.value.exc_type == "ValueError", f"expected ValueError, got {info.value.exc_type}"
+    for chunk in (0, -3):
+        with pytest.raises(StudentError) as info:
+            student.call("chunked_scan", **inputs, chunk_size=chunk)
+        assert info.value.exc_type == "ValueError", f"expected ValueError, got {info.value.exc_type}"
 
 
 @pytest.mark.points(2)
