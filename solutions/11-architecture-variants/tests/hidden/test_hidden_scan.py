@@ -161,3 +161,17 @@ def test_hidden_mamba_mixer_float64(student, oracle):
     out = student.call("mamba_mixer", x, weights, config)
     assert out.dtype == torch.float64, f"dtype: got {out.dtype}, expected torch.float64"
     assert_close(out, oracle.hf_mixer(mixer, x), atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.points(1)
+def test_hidden_state_update_with_skip_and_gate(student, oracle):
+    """selective_state_update with the skip D, the gate z, dt_bias and softplus matches transformers (float32)."""
+    inputs = oracle.scan_inputs(3, 5, 2, 1, seed=420, dtype=torch.float32)
+    state = oracle.randn(3, 5, 2, seed=421)
+    args = (state, inputs["u"][..., 0], inputs["delta"][..., 0], inputs["A"], inputs["B"][..., 0], inputs["C"][..., 0])
+    for name, kw in (("D", dict(D=inputs["D"])), ("z", dict(z=inputs["z"][..., 0])),
+                     ("all", dict(D=inputs["D"], z=inputs["z"][..., 0], dt_bias=inputs["delta_bias"], dt_softplus=True))):
+        y_hf, s_hf = oracle.hf_state_update(*args, **kw)
+        y, s = student.call("selective_state_update", *args, **kw)
+        assert_close(y, y_hf, atol=1e-5, rtol=1e-4, msg=lambda m: f"{name}: y: {m}")
+        assert_close(s, s_hf, atol=1e-5, rtol=1e-4, msg=lambda m: f"{name}: new state: {m}")
