@@ -247,8 +247,8 @@ class RollingKVCache:
         if window < 1:
             raise ValueError(f"RollingKVCache: window must be >= 1, got {window}")
         self.window = window
-        self.k: Tensor | None = None
-        self.v: Tensor | None = None
+        self.k = None  # (..., min(window, seen), d) once tokens arrive
+        self.v = None  # (..., min(window, seen), d_v)
         self.seen = 0
 
     def update(self, k_new: Tensor, v_new: Tensor) -> tuple[Tensor, Tensor]:

@@ -57,7 +57,7 @@ def test_hidden_selective_scan_initial_state_continues(student, oracle):
 
 @pytest.mark.points(3)
 def test_hidden_chunked_scan_chunk_sizes(student, oracle):
-    """chunked_scan equals the sequential scan in float64 for chunks of 1, 3, exactly L and more than L."""
+    """chunked_scan equals the sequential scan in float64 for chunks of one step, a few steps, exactly L and more than L."""
     inputs = oracle.scan_inputs(2, 3, 5, 16, seed=330)
     y_hf, h_hf = oracle.hf_scan(**inputs)
     for chunk in (1, 3, 16, 40):

@@ -81,6 +81,7 @@ def test_hidden_rolling_cache_window_one_and_wide(student, oracle):
         out = cache.call("attend", q[:, t : t + 1], k[:, t : t + 1], v[:, t : t + 1])
         assert_close(out, v[:, t : t + 1], atol=1e-6, rtol=1e-5, msg=lambda m: f"window 1, token {t}: {m}")
     assert tuple(cache.get("k").shape) == (1, 1, 4), "window 1: the cache must hold exactly one token"
+    assert_equal(cache.get("seen"), T, dtype=True, what="seen after one token at a time")
     wide = student.new("RollingKVCache", 100)
     outs = [wide.call("attend", q[:, a:b], k[:, a:b], v[:, a:b]) for a, b in ((0, 2), (2, 3), (3, 6))]
     assert_close(torch.cat(outs, dim=1), oracle.sdpa(q, k, v, is_causal=True), atol=1e-6, rtol=1e-5,
