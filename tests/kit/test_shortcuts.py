@@ -136,6 +136,44 @@ except Exception:
 """
 
 
+# -- 11: the parallel scan by torch's associative_scan, Mixtral's MoE block from transformers --------
+
+_ASSOCIATIVE_SCAN = """\
+import importlib
+ops = importlib.import_module("torch._higher_order_ops.associative_scan")
+if chunk_size < 1:
+    raise ValueError("chunk_size")
+log_decay, drive = _discretize(delta, A, B, u, delta_bias, delta_softplus)
+decay = log_decay.exp()
+if initial_state is not None:
+    drive = drive.clone()
+    drive[:, :, 0] = drive[:, :, 0] + decay[:, :, 0] * initial_state
+_, states = ops.associative_scan(lambda l, r: (l[0] * r[0], r[0] * l[1] + r[1]), (decay, drive), dim=2,
+                                 combine_mode="generic")
+y = (states * C.transpose(1, 2)[:, None]).sum(-1)
+return _finish(y, u, D, z), states[:, :, -1]
+"""
+
+_HF_MOE_FILE = """\
+import torch
+from transformers import MixtralConfig
+from transformers.models.mixtral.modeling_mixtral import MixtralSparseMoeBlock, load_balancing_loss_func
+
+
+def moe_block(x, w_router, w_gate, w_up, w_down, k):
+    E, F, D = w_gate.shape
+    block = MixtralSparseMoeBlock(MixtralConfig(hidden_size=D, intermediate_size=F, num_local_experts=E,
+                                                num_experts_per_tok=k)).to(x.dtype).eval()
+    with torch.no_grad():
+        block.gate.weight.copy_(w_router)
+        block.experts.gate_up_proj.copy_(torch.cat([w_gate, w_up], dim=1))
+        block.experts.down_proj.copy_(w_down)
+        y = block(x.reshape(1, -1, D)).reshape(x.shape)
+    logits = x.reshape(-1, D) @ w_router.T
+    return y, load_balancing_loss_func((logits,), E, k)
+"""
+
+
 def _indent(code: str, spaces: int = 4) -> str:
     return textwrap.indent(code, " " * spaces)
 
@@ -222,6 +260,21 @@ SHORTCUTS = [
              'tok.add_special_tokens(list(special_tokens))\n'
              'enc = tok.encode(text, add_special_tokens=False)\n'
              'return list(enc.ids), [tuple(o) for o in enc.offsets]\n'),
+    Shortcut("11-architecture-variants", "a-import", "variants.py", "sliding_window_attention",
+             "from torch.nn.functional import scaled_dot_product_attention as sdpa\n"
+             "return sdpa(q, k, v, attn_mask=swa_mask(q.shape[-2], k.shape[-2], window))\n"),
+    Shortcut("11-architecture-variants", "d-getattr", "variants.py", "sliding_window_attention",
+             'fn = getattr(F, "scaled_dot_" + "product_attention")\n'
+             "return fn(q, k, v, attn_mask=swa_mask(q.shape[-2], k.shape[-2], window))\n"),
+    Shortcut("11-architecture-variants", "b-importlib", "variants.py", "chunked_scan", _ASSOCIATIVE_SCAN),
+    Shortcut("11-architecture-variants", "c-__import__-alias", "variants.py", "selective_scan",
+             '_load = __import__\nmamba = _load("transformers.models.mamba.modeling_mamba", fromlist=["x"])\n'
+             "return mamba.mamba_selective_scan(u, delta, A, B, C, D=D, z=z, delta_bias=delta_bias,\n"
+             "                                  delta_softplus=delta_softplus, return_last_state=True)\n"),
+    Shortcut("11-architecture-variants", "e-unlisted-file", "variants.py", "moe",
+             "from hf_moe import moe_block\nreturn moe_block(x, w_router, w_gate, w_up, w_down, k)\n",
+             extra={"hf_moe.py": _HF_MOE_FILE},
+             policy=False),
 ]
 
 
