@@ -53,7 +53,7 @@ def full_batch_grads(config: dict, seed: int, batches, ignore_index: int = -100)
     model = llama(config, seed)
     loss = torch_loss(model, batches, ignore_index)
     loss.backward()
-    return float(loss), {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+    return float(loss.detach()), {n: p.grad.detach().clone() for n, p in model.named_parameters()}
 
 
 def loss_with_params(config: dict, params: dict, batches) -> float:
