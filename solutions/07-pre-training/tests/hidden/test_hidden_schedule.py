@@ -10,8 +10,8 @@ from autograder.harness.expect import assert_close
 
 @pytest.mark.points(3)
 def test_lr_at_matches_the_schedule_for_other_parameters(student, oracle):
-    """Warmup, cosine and floor values for another schedule equal the formula (rel 1e-9), and the cosine
-    segment equals torch's CosineAnnealingLR (rel 1e-6), boundaries included."""
+    """Warmup, decay and floor values for another schedule equal the formula (rel 1e-9), and the decay
+    equals torch's CosineAnnealingLR (rel 1e-6), boundaries included."""
     max_lr, min_lr, warmup, end = 6e-4, 4e-5, 13, 57
     steps = [0, 1, 6, 12, 13, 14, 20, 35, 56, 57, 58, 90]
     got = [student.call("lr_at", s, max_lr, min_lr, warmup, end) for s in steps]
