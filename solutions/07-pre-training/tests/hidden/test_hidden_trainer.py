@@ -9,7 +9,7 @@ from autograder.harness.expect import assert_close, assert_equal
 
 
 @pytest.mark.points(4)
-@pytest.mark.limits(seconds=60)
+@pytest.mark.limits(seconds=180)
 def test_updates_match_torch_adamw_with_the_schedule(student, oracle, device):
     """Four updates on given micro-batches equal torch AdamW with lr_at per step, the full batch's mean
     loss, weight decay and gradient clipping (rel 1e-4, abs 1e-5), and step counts the updates."""
@@ -39,7 +39,7 @@ def test_the_first_warmup_update_changes_nothing(student, oracle, device):
 
 
 @pytest.mark.points(4)
-@pytest.mark.limits(seconds=90)
+@pytest.mark.limits(seconds=240)
 def test_resume_with_accumulation_dropout_and_a_finished_schedule(student, oracle, device):
     """Straight training equals save + a new worker process + load into a Trainer built with another
     seed + the remaining steps, bitwise, with accumulation, dropout and the schedule ending on the way.
@@ -69,7 +69,7 @@ def test_resume_with_accumulation_dropout_and_a_finished_schedule(student, oracl
 
 
 @pytest.mark.points(2)
-@pytest.mark.limits(seconds=60)
+@pytest.mark.limits(seconds=180)
 def test_overfit_another_batch(student, oracle, device):
     """fit_batch overfits another batch below the stated loss within the stated steps (measured by the test).
 
