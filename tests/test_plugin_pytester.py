@@ -319,3 +319,12 @@ def test_inprocess_session_refuses_restart(tmp_path: Path) -> None:
     assert student.call("bump")[1] == 1
     with pytest.raises(RuntimeError, match="in-process"):
         student.restart()
+
+
+def test_restart_carries_kept_files_in_docker_too(pytester: pytest.Pytester, env: pytest.MonkeyPatch, docker_ready) -> None:
+    """The same restart test in the Docker sandbox, where the submission folder is read-only and the
+    temporary folder is a tmpfs that dies with its container: kept files still cross."""
+    base = _assignment(pytester, student=RESTART_STUDENT, public=RESTART_PUBLIC, hidden="")
+    result, records = _run(pytester, base, "tests/public", options=("--llmkit-sandbox", "docker"))
+    assert {r["status"] for r in _results(records).values()} == {"passed"}, result.stdout.str()
+    assert len(_results(records)) == 3
