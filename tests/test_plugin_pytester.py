@@ -231,3 +231,100 @@ def test_device_fixture_names_the_device_the_grader_gave(pytester: pytest.Pytest
     assert _results(records)["test_device"]["status"] == "passed"
     _, records = _run(pytester, base, "tests/public", options=("--llmkit-gpu", "0"))
     assert _results(records)["test_device"]["category"] == "wrong"  # device == "cuda" there
+
+
+RESTART_STUDENT = """\
+import os
+
+COUNT = 0
+
+def bump():
+    global COUNT
+    COUNT += 1
+    return [os.getpid(), COUNT]
+
+def save(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+class Box:
+    def value(self):
+        return 7
+"""
+
+RESTART_PUBLIC = '''\
+import pytest
+from autograder.harness import StudentError
+
+@pytest.mark.points(1)
+def test_restart_gives_a_fresh_process_and_keeps_files(student):
+    """restart() replaces the worker; files named in keep= cross to the new one."""
+    pid, count = student.call("bump")
+    assert student.call("bump") == [pid, 2]
+    box = student.new("Box")
+    path = student.tmp_path("state.txt")
+    student.call("save", path, "saved by the first worker")
+    student.restart(keep=["state.txt"])
+    new_pid, new_count = student.call("bump")
+    assert new_pid != pid and new_count == 1          # a new process: module state is fresh
+    assert student.call("load", student.tmp_path("state.txt")) == "saved by the first worker"
+    with pytest.raises(StudentError) as err:          # handles of the old worker are gone
+        box.call("value")
+    assert err.value.exc_type == "NotFound"
+    student.restart()                                  # nothing kept: the file is gone too
+    with pytest.raises(StudentError) as err:
+        student.call("load", student.tmp_path("state.txt"))
+    assert err.value.exc_type == "FileNotFoundError"
+
+@pytest.mark.points(1)
+def test_keep_refuses_paths(student):
+    """keep= takes plain file names of the worker's temporary folder."""
+    with pytest.raises(ValueError):
+        student.restart(keep=["../escape.txt"])
+
+@pytest.mark.points(1)
+def test_keep_of_a_missing_file_fails_the_test(student):
+    """A file to keep that the student's code never wrote fails like the student's exception."""
+    with pytest.raises(StudentError) as err:
+        student.restart(keep=["never-written.bin"])
+    assert err.value.exc_type == "FileNotFoundError"
+'''
+
+
+def test_restart_starts_a_fresh_worker_and_carries_kept_files(pytester: pytest.Pytester, env: pytest.MonkeyPatch) -> None:
+    """`student.restart(keep=...)`: a fresh worker process on the next call (module state, handles
+    gone), the named files of the worker's temporary folder carried across as bytes."""
+    base = _assignment(pytester, student=RESTART_STUDENT, public=RESTART_PUBLIC, hidden="")
+    result, records = _run(pytester, base, "tests/public")
+    res = _results(records)
+    assert {n: r["status"] for n, r in res.items()} == {
+        "test_restart_gives_a_fresh_process_and_keeps_files": "passed",
+        "test_keep_refuses_paths": "passed",
+        "test_keep_of_a_missing_file_fails_the_test": "passed",
+    }, result.stdout.str()
+
+
+def test_inprocess_session_refuses_restart(tmp_path: Path) -> None:
+    """The in-process session (benchmarks) cannot restart a process: it says so instead of pretending."""
+    from autograder.harness.client import Deadline, Student
+    from autograder.harness.inprocess import InProcessSession
+
+    (tmp_path / "tiny.py").write_text(RESTART_STUDENT, encoding="utf-8")
+    session = InProcessSession(tmp_path, ("tiny",))
+    student = Student(session, "tiny", tmp_path, Deadline(5))
+    assert student.call("bump")[1] == 1
+    with pytest.raises(RuntimeError, match="in-process"):
+        student.restart()
+
+
+def test_restart_carries_kept_files_in_docker_too(pytester: pytest.Pytester, env: pytest.MonkeyPatch, docker_ready) -> None:
+    """The same restart test in the Docker sandbox, where the submission folder is read-only and the
+    temporary folder is a tmpfs that dies with its container: kept files still cross."""
+    base = _assignment(pytester, student=RESTART_STUDENT, public=RESTART_PUBLIC, hidden="")
+    result, records = _run(pytester, base, "tests/public", options=("--llmkit-sandbox", "docker"))
+    assert {r["status"] for r in _results(records).values()} == {"passed"}, result.stdout.str()
+    assert len(_results(records)) == 3

@@ -231,6 +231,21 @@ class WorkerSession:
             self.worker = None
             self.restarts += 1
 
+    def restart(self) -> None:
+        """End the worker because a test asked for it (`student.restart()`): the next request starts
+        a fresh process. Not a failure, so `restarts` (crashes and timeouts) does not count it; a
+        worker that could not start stays failed (the next request re-raises that failure)."""
+        if self._starting is not None:
+            try:
+                self._join_start()
+            except StudentError:
+                pass  # remembered as fatal
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+        self.feeds.clear()
+        self.callbacks.clear()
+
     def close(self) -> None:
         if self._starting is not None:
             self._starting.join()
@@ -523,6 +538,33 @@ class Student:
         source = textwrap.dedent(inspect.getsource(fn))
         return self._request("probe", name=fn.__name__, source=source, args=args, kwargs=kwargs, what=f"probe {fn.__name__}")
 
+    def restart(self, keep: Iterable[str] = ()) -> None:
+        """End the worker now; the next call starts a fresh process that imports the submission anew
+        (e.g. to check that a checkpoint saved by one process resumes training in another).
+
+        `keep` names files in the worker's temporary folder (`tmp_path`) to carry across: they are
+        read from the old worker, pass through the harness as bytes, and are written into the new
+        worker's temporary folder, so the same names work in the local and the Docker sandbox.
+        Objects and handles (`Remote`) of the old worker are gone; build them again. Starting the
+        new worker is not charged to the test's time budget; moving the files is."""
+        names = list(keep)
+        for name in names:
+            if type(name) is not str or not name or name in (".", "..") or "/" in name or "\\" in name:
+                raise ValueError(f"restart(keep=...) takes plain file names in the worker's temporary folder, not {name!r}")
+        files = self.probe(_read_tmp_files, names) if names else {}
+        if type(files) is not dict or any(type(files.get(n)) is not bytes for n in names):
+            raise StudentError("NotData", "the worker did not return the files to keep as bytes", Category.NOT_DATA,
+                               what="restart()")
+        self._session.restart()
+        if names:
+            self.probe(_write_tmp_files, {n: files[n] for n in names})
+
+    def tmp_path(self, name: str) -> str:
+        """The absolute path of `name` in the current worker's private temporary folder ($TMPDIR: a
+        folder of the scratch directory locally, a tmpfs in Docker), where the student's code may
+        write. Ask again after `restart()`: a fresh worker may have another folder."""
+        return self.probe(_tmp_path, name)
+
     def source(self, module: str | None = None) -> str:
         """The submitted source of `module` (read here, on the trusted side)."""
         path = self.submission_dir / f"{module or self.default_module}.py"
@@ -547,14 +589,41 @@ class Student:
         return names
 
 
+def _tmp_path(name):  # a probe: runs in the worker (see Student.tmp_path)
+    import os
+    import tempfile
+    return os.path.join(tempfile.gettempdir(), name)
+
+
+def _read_tmp_files(names):  # a probe: runs in the old worker (see Student.restart)
+    import os
+    import tempfile
+    out = {}
+    for name in names:
+        with open(os.path.join(tempfile.gettempdir(), name), "rb") as f:
+            out[name] = f.read()
+    return out
+
+
+def _write_tmp_files(files):  # a probe: runs in the new worker (see Student.restart)
+    import os
+    import tempfile
+    for name, data in files.items():
+        with open(os.path.join(tempfile.gettempdir(), name), "wb") as f:
+            f.write(data)
+    return None
+
+
 class SessionLike(Protocol):
-    """What `Student` needs of a session: send one request, lend one feed."""
+    """What `Student` needs of a session: send one request, lend a feed or a callback, restart the worker."""
 
     def request(self, message: dict, deadline: Deadline, what: str) -> Any: ...
 
     def add_feed(self, feed: HarnessFeed) -> None: ...
 
     def add_callback(self, callback: HarnessCallback) -> None: ...
+
+    def restart(self) -> None: ...
 
 
 class GradingSession(SessionLike, Protocol):

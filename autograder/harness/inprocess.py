@@ -54,6 +54,12 @@ class InProcessSession:
         category = category_of(err["kind"]) or Category.PROTOCOL
         raise StudentError(err["exc_type"] or err["kind"], err["message"], category, err["traceback"], what=what)
 
+    def restart(self) -> None:
+        raise RuntimeError(
+            "student.restart() needs a worker process, and the in-process session (benchmarks only) runs the "
+            "student's code inside the test's own process, which cannot be restarted; run this test with the "
+            "local or the docker sandbox")
+
     def start_in_background(self) -> None:
         pass  # nothing to start: the submission was imported above
 

@@ -275,6 +275,52 @@ SHORTCUTS = [
              "from hf_moe import moe_block\nreturn moe_block(x, w_router, w_gate, w_up, w_down, k)\n",
              extra={"hf_moe.py": _HF_MOE_FILE},
              policy=False),
+    # 07: torch and transformers are in the worker (the model is a LlamaForCausalLM), so the policy
+    # is what keeps the loss, the schedule and the accumulation hand-written
+    Shortcut("07-pre-training", "a-import", "pretrain.py", "cross_entropy",
+             "import torch.nn.functional as F\n"
+             "return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1),\n"
+             "                       ignore_index=ignore_index, reduction=reduction)\n"),
+    Shortcut("07-pre-training", "d-getattr", "pretrain.py", "cross_entropy",
+             'fn = getattr(torch.nn.functional, "cross" + "_entropy")\n'
+             "return fn(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1),\n"
+             "          ignore_index=ignore_index, reduction=reduction)\n"),
+    Shortcut("07-pre-training", "a-import", "pretrain.py", "lr_at",
+             "from transformers import get_cosine_with_min_lr_schedule_with_warmup as cosine\n"
+             "if step > cosine_steps:\n    return min_lr\n"
+             "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=max_lr)\n"
+             "return max_lr * cosine(opt, warmup_steps, cosine_steps, min_lr=min_lr).lr_lambdas[0](step)\n"),
+    Shortcut("07-pre-training", "b-importlib", "pretrain.py", "lr_at",
+             "import importlib\n"
+             "if step < warmup_steps:\n    return max_lr * step / warmup_steps\n"
+             "if step > cosine_steps:\n    return min_lr\n"
+             'sched = importlib.import_module("torch.optim." + "lr_scheduler")\n'
+             "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(()))], lr=max_lr)\n"
+             "s = sched.CosineAnnealingLR(opt, T_max=cosine_steps - warmup_steps, eta_min=min_lr)\n"
+             "for _ in range(step - warmup_steps):\n    opt.step()\n    s.step()\n"
+             'return opt.param_groups[0]["lr"]\n'),
+    Shortcut("07-pre-training", "a-import", "pretrain.py", "accumulate_gradients",
+             "from torch.nn import CrossEntropyLoss\n"
+             "n = sum(int((y != ignore_index).sum()) for _, y in micro_batches)\n"
+             "if n == 0:\n    raise ValueError('no targets')\n"
+             'loss_fn, total = CrossEntropyLoss(ignore_index=ignore_index, reduction="sum"), 0.0\n'
+             "for x, y in micro_batches:\n"
+             "    logits = model(input_ids=x.to(device)).logits\n"
+             "    loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.to(device).reshape(-1)) / n\n"
+             "    loss.backward()\n    total += loss.item()\n"
+             "return total\n"),
+    # the model's own loss (labels=): no banned name in the source, so the static policy cannot
+    # see it; the worker's stub of torch.nn.functional.cross_entropy makes it fail instead
+    Shortcut("07-pre-training", "f-model-loss", "pretrain.py", "accumulate_gradients",
+             "n = sum(int((y != ignore_index).sum()) for _, y in micro_batches)\n"
+             "if n == 0:\n    raise ValueError('no targets')\n"
+             "total = 0.0\n"
+             "for x, y in micro_batches:\n"
+             "    out = model(input_ids=x.to(device), labels=y.to(device), shift_labels=y.to(device),\n"
+             "                num_items_in_batch=n, ignore_index=ignore_index)\n"
+             "    out.loss.backward()\n    total += out.loss.item()\n"
+             "return total\n",
+             policy=False),
 ]
 
 
