@@ -7,7 +7,9 @@ is refused. The cluster has a private temp dir and its own ports, and is stopped
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -168,9 +170,23 @@ def _bulk(assignment, batch: Path, tmp: Path, name: str, **kw):
                       sandbox=kw.pop("sandbox", "local"), **kw)
 
 
+def _norm(text: str) -> str:
+    """Outputs name each run's private work folder: the same submission graded twice differs only there."""
+    return re.sub(r"/[^\s\"']*llmkit-grade-[^/\s]+/(scratch/llmkit-worker-[^/\s]+/)?", "<work>/", text)
+
+
+def _drop_times(text: str) -> dict:
+    data = json.loads(text)
+    data.pop("execution_time", None)
+    for test in data.get("tests", []):
+        test.pop("execution_time", None)
+        test.pop("duration", None)
+    return data
+
+
 def _comparable(result) -> tuple:
-    return (result.status, result.score, result.max_score, result.message, result.failure,
-            tuple((t.id, t.status, t.score, t.points, str(t.category), t.output) for t in result.tests))
+    return (result.status, result.score, result.max_score, _norm(result.message), result.failure,
+            tuple((t.id, t.status, t.score, t.points, str(t.category), _norm(t.output)) for t in result.tests))
 
 
 def test_two_node_batch_matches_the_local_pool(cluster, ray_env, assignment, tmp_path):
@@ -274,3 +290,135 @@ def test_second_node_killed_mid_batch(cluster, ray_env, assignment, tmp_path):
     for o in report.outcomes:
         if names[o.student] in expected:
             assert o.result.score == expected[names[o.student]]
+
+
+# --- the driver's side of the Ray path, without a cluster: an in-process stand-in for `ray` ---------
+
+
+class _Ref:
+    def __init__(self, value=None, error: Exception | None = None):
+        self.value, self.error = value, error
+
+
+class _TaskError(Exception):
+    """Like ray's RayTaskError: the task's own exception is its `cause`."""
+
+    def __init__(self, cause: Exception):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class InProcessRay:
+    """Runs each task at once in this process (the same functions a node runs); `fail` makes a task's
+    node "die" (a RayError without a task exception, as after the retries ran out)."""
+
+    def __init__(self, gpus: int = 0):
+        self.initialized, self.gpus, self.options, self.fail = False, gpus, {}, set()
+        self.current_gpu: list[str] = []
+
+    def is_initialized(self):
+        return self.initialized
+
+    def init(self, **kw):
+        self.initialized = True
+
+    def shutdown(self):
+        self.initialized = False
+
+    def cluster_resources(self):
+        return {"CPU": 2.0, "GPU": float(self.gpus)}
+
+    def get_gpu_ids(self):
+        return list(self.current_gpu)
+
+    def get_runtime_context(self):
+        return type("Ctx", (), {"get_node_id": staticmethod(lambda: "f" * 56)})()
+
+    def remote(self, fn):
+        fake = self
+
+        class Task:
+            def options(self, **kw):
+                fake.options = kw
+                return self
+
+            def remote(self, *args):
+                label = getattr(args[-1], "label", None)
+                if label in fake.fail:
+                    return _Ref(error=RuntimeError(f"the node running {label} died (no retries left)"))
+                fake.current_gpu = ["0"] if fake.options.get("num_gpus") else []
+                try:
+                    return _Ref(fn(*args))
+                except Exception as exc:
+                    return _Ref(error=_TaskError(exc))
+                finally:
+                    fake.current_gpu = []
+
+        return Task()
+
+    def wait(self, pending, num_returns=1):
+        return pending[:num_returns], pending[num_returns:]
+
+    def get(self, ref):
+        if ref.error is not None:
+            raise ref.error
+        return ref.value
+
+
+@pytest.fixture
+def in_process_ray(monkeypatch):
+    from autograder import ray_pool
+
+    fake = InProcessRay()
+    monkeypatch.setattr(ray_pool, "_ray", lambda: fake)
+    return fake
+
+
+def test_ray_path_in_process_matches_the_local_pool(in_process_ray, ray_env, assignment, tmp_path):
+    """Without a cluster: intake and claims on the driver, NodeJob bytes to grade_on_node, NodeResult back,
+    the driver writes the results folder and the gradebook; the same results as the local pool."""
+    batch = _batch(tmp_path, BATCH)
+    local = _bulk(assignment, batch, tmp_path, "local")
+    remote = _bulk(assignment, batch, tmp_path, "fake", engine="ray")
+    assert not remote.grader_failed, [o.note for o in remote.outcomes]
+    by_student = {o.student: o for o in local.outcomes}
+    for outcome in remote.outcomes:
+        assert _comparable(outcome.result) == _comparable(by_student[outcome.student].result), outcome.student
+    assert {o.node for o in remote.outcomes if o.student != "a9"} == {f"{socket.gethostname()}/ffffffff"}
+    assert in_process_ray.options["num_cpus"] == 1 and in_process_ray.options["num_gpus"] == 0
+    assert in_process_ray.options["memory"] == assignment.manifest.limits.memory_mb * 1024 * 1024
+    assert in_process_ray.options["max_retries"] >= 1 and not in_process_ray.initialized  # started, then shut down
+    for student in BATCH:
+        folder = tmp_path / "fake" / "90-calc" / student
+        mine, theirs = (_norm((f / "results.json").read_text()) for f in (folder, tmp_path / "local" / "90-calc" / student))
+        assert json.loads(mine) == json.loads(theirs) or _drop_times(mine) == _drop_times(theirs)
+    with Gradebook(tmp_path / "fake.sqlite") as book:
+        metas = {r.student_id: r for r in book.current("90-calc")}
+    assert set(metas) == set(BATCH) | {"a9"}
+
+
+def test_ray_path_lost_task_is_not_recorded_and_a_rerun_grades_it(in_process_ray, ray_env, assignment, tmp_path):
+    batch = plain_batch(tmp_path / "batch", {"b1": "full", "b2": "full", "b3": "wrong_type"})
+    in_process_ray.fail = {"b2"}
+    first = _bulk(assignment, batch, tmp_path, "lost", engine="ray")
+    assert [o.state for o in first.outcomes] == ["graded", "failure", "graded"]
+    assert "died" in first.outcomes[1].note
+    assert sorted(s for s, _ in grade_rows(tmp_path / "lost.sqlite")) == ["b1", "b3"]
+    in_process_ray.fail = set()
+    again = _bulk(assignment, batch, tmp_path, "lost", engine="ray")
+    assert [o.state for o in again.outcomes] == ["skipped", "graded", "skipped"]
+    assert sorted(s for s, _ in grade_rows(tmp_path / "lost.sqlite")) == ["b1", "b2", "b3"]
+
+
+def test_node_with_another_image_refuses_to_grade(monkeypatch, ray_env):
+    """grade_on_node compares the node's image id (preflight) with the driver's before grading anything."""
+    from autograder import grade, ray_pool
+
+    monkeypatch.setattr(grade, "preflight", lambda sandbox, gpu=None, packages=None:
+                        {"image": "llmkit-worker:cpu-x", "image_id": "sha256:" + "b" * 64})
+    job = ray_pool.NodeJob(assignment_id="90-calc", kit_root=str(KIT), label="n1", files={"calc.py": b"x = 1\n"},
+                           sandbox="docker", expected_image="sha256:" + "a" * 64)
+    back = ray_pool.grade_on_node(job, None)
+    assert back.result.graders_fault and back.result.status == "error" and not back.outputs
+    assert "refused for grading" in back.result.message and "sha256:aaaaaaaaaaaa" in back.result.message
+    assert back.image_id == "sha256:" + "b" * 64 and back.result.meta["node"] == back.node
