@@ -55,7 +55,8 @@ def _node_ports(ports: list[int]) -> list[str]:
 class Cluster:
     """Two `ray start --block` process groups; `kill_node2()` is the fault, `stop()` the teardown."""
 
-    def __init__(self):
+    def __init__(self, cpus: int = 1):
+        self.cpus = cpus
         self.temp = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))  # short: unix socket paths stay < 107 chars
         self.procs: dict[str, subprocess.Popen] = {}
         port, *ports = _free_ports(13)
@@ -75,7 +76,7 @@ class Cluster:
     def _start(self, name: str, args: list[str], env: dict) -> None:
         log = open(self.temp / f"{name}.log", "wb")
         nice = os.environ.get("LLMKIT_TEST_RAY_NICE")  # a loaded dev machine: a head start for the agents
-        cmd = [*(["nice", "-n", nice] if nice else []), RAY, "start", "--block", "--num-cpus=1", "--num-gpus=1", "--disable-usage-stats",
+        cmd = [*(["nice", "-n", nice] if nice else []), RAY, "start", "--block", f"--num-cpus={self.cpus}", "--num-gpus=1", "--disable-usage-stats",
                f"--temp-dir={self.temp / name}", *args]
         self.procs[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.temp,
                                             start_new_session=True)
@@ -93,7 +94,8 @@ class Cluster:
                 return
             if not ray.is_initialized() and b"Ray runtime started" in (self.temp / "head.log").read_bytes():
                 ray.init(address=self.address, logging_level="WARNING", log_to_driver=False)
-                self._start_node2()
+                if nodes >= 2:
+                    self._start_node2()
             time.sleep(1)
         raise RuntimeError(f"the cluster did not reach {nodes} nodes in {timeout:.0f} s")
 
