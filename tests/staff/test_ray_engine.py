@@ -258,8 +258,12 @@ def test_refused_node_with_another_image(cluster, ray_env, assignment, docker_re
     batch = plain_batch(tmp_path / "batch", {"d1": "full", "d2": "full"})
     import unittest.mock as mock
 
-    with mock.patch.object(ray_pool, "expected_image", return_value="sha256:" + "0" * 64):
-        report = _bulk(assignment, batch, tmp_path, "digest", engine="ray", address=cluster.address, sandbox="docker")
+    try:
+        with mock.patch.object(ray_pool, "expected_image", return_value="sha256:" + "0" * 64):
+            report = _bulk(assignment, batch, tmp_path, "digest", engine="ray", address=cluster.address,
+                           sandbox="docker")
+    finally:
+        subprocess.run(["docker", "rmi", "-f", MISMATCH_IMAGE], capture_output=True, timeout=120)
     assert [o.state for o in report.outcomes] == ["failure", "failure"]
     assert all("refused for grading" in o.note for o in report.outcomes)
     assert grade_rows(tmp_path / "digest.sqlite") == []
@@ -420,3 +424,18 @@ def test_node_with_another_image_refuses_to_grade(monkeypatch, ray_env):
     assert back.result.graders_fault and back.result.status == "error" and not back.outputs
     assert "refused for grading" in back.result.message and "sha256:aaaaaaaaaaaa" in back.result.message
     assert back.image_id == "sha256:" + "b" * 64 and back.result.meta["node"] == back.node
+
+
+def test_regrade_command_with_engine_ray(in_process_ray, cli, assignment, tmp_path):
+    """`llmkit regrade --engine ray`: the stored files go to the node path; a progress bar with per-node counts."""
+    batch = plain_batch(tmp_path / "batch", {"r1": "full"})
+    db, out = tmp_path / "term.sqlite", tmp_path / "graded"
+    assert cli("bulk", "90-calc", batch, "--gradebook", db, "--out", out).exit_code == 0
+    result = cli("regrade", "90-calc", "--all", "--engine", "ray", "--gradebook", db, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "per node:" in result.output and "/ffffffff 1" in result.output
+    with Gradebook(db) as book:
+        (row,) = book.current("90-calc")
+        runs = book.runs()
+    assert row.score == 9.0 and len(grade_rows(db)) == 1  # the regrade replaced the grade: still one row
+    assert [r["command"] for r in runs] == ["grade", "regrade"] and runs[-1]["status"] == "finished"
