@@ -36,7 +36,7 @@ from autograder.gradebook import Gradebook, GradebookError
 from autograder.gradebook.store import now_iso
 from autograder.intake import Intake
 from autograder.results import SubmissionResult
-from autograder.sandbox.base import DEFAULT_ENV
+from autograder.sandbox.base import DEFAULT_ENV, SandboxError
 from autograder.sandbox.gpu import pool_for
 from autograder.scheduler import LocalPool
 
@@ -53,6 +53,7 @@ class Outcome:
     result: SubmissionResult | None = None
     note: str = ""
     seconds: float = 0.0
+    node: str = ""  # the Ray node that graded it (--engine ray)
 
 
 @dataclass(frozen=True)
@@ -141,17 +142,20 @@ def _log(folder: Path, lines: list[str]) -> None:
 
 def grade_entries(*, assignment: Assignment, entries: list[BatchEntry], gradebook: Gradebook, out_root: Path,
                   sandbox: str = "local", jobs: int | None = None, suite: Suite = "all", force: bool = False,
-                  command: str = "grade", gpus: str = "auto",
+                  command: str = "grade", gpus: str = "auto", engine: str = "local", address: str | None = None,
                   on_event: Callable[[str, Outcome | None, int], None] | None = None,
                   ) -> tuple[int, tuple[Outcome, ...], str]:
     """Grade `entries` into `gradebook`; return (run id, outcomes in input order, fatal message or "").
 
     A GPU assignment gets one device per job from the sandbox's GPU pool (`gpus`: auto, none, 0,1).
+    `engine` "ray" grades on the Ray cluster at `address` (a local Ray instance without one): intake,
+    claims and recording stay here, each submission's grading runs as one Ray task on a node.
     """
     jobs = jobs or os.cpu_count() or 1
     out_dir = out_root / assignment.id
     _check_writable(out_dir)
-    gpu_pool = pool_for(assignment.manifest.gpu, gpus, assignment.id)
+    gpu_pool = pool_for(assignment.manifest.gpu, gpus, assignment.id) if engine == "local" else None
+    cluster = _cluster_setup(assignment, sandbox, gpus, address, jobs) if engine == "ray" else None
     tests_hash, test_files = tests_fingerprint(assignment, suite)
     gradebook.upsert_assignment(assignment.id, title=assignment.manifest.title, tests_hash=tests_hash, test_files=test_files)
     run_id = gradebook.start_run(assignment_id=assignment.id, tests_hash=tests_hash, command=command,
@@ -163,6 +167,49 @@ def grade_entries(*, assignment: Assignment, entries: list[BatchEntry], gradeboo
     if on_event:
         on_event("start", None, len(entries))
 
+    def take(entry: BatchEntry, label: str, work: Path) -> tuple[Intake | SubmissionError, str, int, Outcome | None]:
+        """Driver side: the one intake, the gradebook's submission row and the claim."""
+        intake = admit(entry.submission(label), assignment, work)
+        if isinstance(intake, Intake):
+            content_hash, files = intake.content_hash, intake.read_files()
+        else:
+            content_hash, files = _refused_hash(entry), None
+        sub_id = gradebook.add_submission(
+            student_id=entry.student_id, assignment_id=assignment.id, content_hash=content_hash,
+            submitted_at=entry.submitted_at, source=str(entry.source), layout=entry.layout,
+            late_flag=entry.late_flag, files=files, name=entry.name, email=entry.email)
+        claim = gradebook.claim(sub_id, tests_hash, run_id, force=force)
+        if claim == "graded":
+            return intake, content_hash, sub_id, Outcome(entry.student_id, label, "skipped",
+                                                         note="already graded with these tests")
+        if claim == "busy":
+            return intake, content_hash, sub_id, Outcome(entry.student_id, label, "busy",
+                                                         note="another grading run is grading it")
+        return intake, content_hash, sub_id, None
+
+    def graded_fault(exc: Exception, label: str) -> SubmissionResult:
+        if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
+            stop.set()
+            fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
+                         "and rerun the same command: finished grades are kept")
+        return grader_failure(assignment, label, exc)
+
+    def finish(entry: BatchEntry, label: str, sub_id: int, content_hash: str, result: SubmissionResult,
+               started: str, seconds: float, node: str = "") -> Outcome:
+        """Driver side: record the grade (or release the claim of a grader failure) and log it."""
+        folder = out_dir / label
+        where = f" on {node}" if node else ""
+        if result.graders_fault:
+            gradebook.release(sub_id, tests_hash, run_id)
+            _log(folder, [f"run {run_id}: grader failure{where}, not recorded: {result.message}"])
+            return Outcome(entry.student_id, label, "failure", result, note=result.message, seconds=seconds, node=node)
+        gradebook.record(run_id=run_id, submission_id=sub_id, tests_hash=tests_hash, result=result,
+                         started_at=started, finished_at=now_iso())
+        _log(folder, [f"run {run_id}: student {entry.student_id} submission {content_hash[:12]} "
+                      f"tests {tests_hash[:12]}: {result.status} {result.score:g}/{result.max_score:g} "
+                      f"in {seconds:.1f} s{where}"])
+        return Outcome(entry.student_id, label, result.status, result, seconds=seconds, node=node)
+
     def grade(item: tuple[BatchEntry, str], gpu: str | None) -> Outcome:
         entry, label = item
         if stop.is_set():
@@ -170,40 +217,15 @@ def grade_entries(*, assignment: Assignment, entries: list[BatchEntry], gradeboo
         folder = out_dir / label
         started, clock = now_iso(), time.monotonic()
         with grading_folder() as work:
-            intake = admit(entry.submission(label), assignment, work)
-            if isinstance(intake, Intake):
-                content_hash, files = intake.content_hash, intake.read_files()
-            else:
-                content_hash, files = _refused_hash(entry), None
-            sub_id = gradebook.add_submission(
-                student_id=entry.student_id, assignment_id=assignment.id, content_hash=content_hash,
-                submitted_at=entry.submitted_at, source=str(entry.source), layout=entry.layout,
-                late_flag=entry.late_flag, files=files, name=entry.name, email=entry.email)
-            claim = gradebook.claim(sub_id, tests_hash, run_id, force=force)
-            if claim == "graded":
-                return Outcome(entry.student_id, label, "skipped", note="already graded with these tests")
-            if claim == "busy":
-                return Outcome(entry.student_id, label, "busy", note="another grading run is grading it")
+            intake, content_hash, sub_id, early = take(entry, label, work)
+            if early is not None:
+                return early
             try:
                 result = grade_intake(assignment=assignment, intake=intake, work=work, out_dir=folder, name=label,
                                       sandbox=sandbox, suite=suite, gpu=gpu)
             except Exception as exc:  # a grader bug or a full disk must not lose the rest of the batch
-                if isinstance(exc, OSError) and exc.errno in _FATAL_ERRNOS:
-                    stop.set()
-                    fatal.append(f"results folder {out_dir}: {exc.strerror} while writing {label}; free space "
-                                 "and rerun the same command: finished grades are kept")
-                result = grader_failure(assignment, label, exc)
-        seconds = time.monotonic() - clock
-        if result.graders_fault:
-            gradebook.release(sub_id, tests_hash, run_id)
-            _log(folder, [f"run {run_id}: grader failure, not recorded: {result.message}"])
-            return Outcome(entry.student_id, label, "failure", result, note=result.message, seconds=seconds)
-        gradebook.record(run_id=run_id, submission_id=sub_id, tests_hash=tests_hash, result=result,
-                         started_at=started, finished_at=now_iso())
-        _log(folder, [f"run {run_id}: student {entry.student_id} submission {content_hash[:12]} "
-                      f"tests {tests_hash[:12]}: {result.status} {result.score:g}/{result.max_score:g} "
-                      f"in {seconds:.1f} s"])
-        return Outcome(entry.student_id, label, result.status, result, seconds=seconds)
+                result = graded_fault(exc, label)
+        return finish(entry, label, sub_id, content_hash, result, started, time.monotonic() - clock)
 
     def crashed(item: tuple[BatchEntry, str], exc: Exception) -> Outcome:
         entry, label = item
@@ -218,9 +240,124 @@ def grade_entries(*, assignment: Assignment, entries: list[BatchEntry], gradeboo
         if on_event:
             on_event("done", outcome, len(entries))
 
-    outcomes = LocalPool(jobs=jobs, gpu_pool=gpu_pool).run(list(zip(entries, labels, strict=True)), grade,
-                                                           on_crash=crashed, on_done=done)
+    items = list(zip(entries, labels, strict=True))
+    if cluster is not None:
+        outcomes = _grade_on_cluster(cluster, assignment=assignment, items=items, out_dir=out_dir, sandbox=sandbox,
+                                     suite=suite, take=take, finish=finish, graded_fault=graded_fault, crashed=crashed,
+                                     done=done)
+    else:
+        outcomes = LocalPool(jobs=jobs, gpu_pool=gpu_pool).run(items, grade, on_crash=crashed, on_done=done)
     return run_id, tuple(outcomes), (fatal[0] if fatal else "")
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    address: str | None
+    started: bool  # this run started a local Ray instance (shut down at the end)
+    num_gpus: int  # per task
+    expected_image: str  # the driver's grading image id ("" with the local sandbox)
+
+
+def _cluster_setup(assignment: Assignment, sandbox: str, gpus: str, address: str | None, jobs: int) -> _Cluster:
+    """Before the run starts: join the cluster (or start a local one), the GPU request, the driver's image id."""
+    from autograder import ray_pool
+
+    manifest = assignment.manifest
+    started = ray_pool.connect(address, num_cpus=jobs)
+    try:
+        num_gpus = 0
+        if manifest.gpu != "none" and gpus.strip().lower() != "none":
+            if ray_pool.cluster_gpus() >= 1:
+                num_gpus = 1
+            elif manifest.gpu == "required":
+                raise SandboxError(f"{assignment.id} needs a GPU (gpu = \"required\" in its manifest) but the Ray "
+                                   "cluster has none; start the GPU nodes with `ray start ... --num-gpus N`")
+        expected = ray_pool.expected_image(sandbox, bool(num_gpus), manifest.environment.packages)
+    except BaseException:
+        if started:
+            ray_pool._ray().shutdown()
+        raise
+    return _Cluster(address, started, num_gpus, expected)
+
+
+def _grade_on_cluster(cluster: _Cluster, *, assignment: Assignment, items: list[tuple[BatchEntry, str]], out_dir: Path,
+                      sandbox: str, suite: Suite, take, finish, graded_fault, crashed, done) -> list[Outcome]:
+    """The Ray path of grade_entries: intake and claims here, grading on the nodes (`ray_pool.grade_on_node`,
+    the same admit + grade_intake), recording here as each result comes back."""
+    from autograder import ray_pool
+
+    manifest = assignment.manifest
+    expected = cluster.expected_image
+    try:
+        root = ray_pool.kit_root_for_nodes(assignment)
+        outcomes: dict[int, Outcome] = {}
+        sent: list[tuple[int, int, str, str, float, ray_pool.NodeJob]] = []
+        for index, (entry, label) in enumerate(items):
+            started, clock = now_iso(), time.monotonic()
+            try:
+                with grading_folder() as work:
+                    intake, content_hash, sub_id, early = take(entry, label, work)
+                    if early is None and not isinstance(intake, Intake):  # refused: graded here, no node needed
+                        try:
+                            result = grade_intake(assignment=assignment, intake=intake, work=work, out_dir=out_dir / label,
+                                                  name=label, sandbox=sandbox, suite=suite)
+                        except Exception as exc:
+                            result = graded_fault(exc, label)
+                        early = finish(entry, label, sub_id, content_hash, result, started, time.monotonic() - clock)
+                    elif early is None:
+                        assert isinstance(intake, Intake)
+                        sent.append((index, sub_id, content_hash, started, clock, ray_pool.NodeJob(
+                            assignment_id=assignment.id, kit_root=root, label=label, files=intake.read_files(),
+                            sandbox=sandbox, suite=suite, expected_image=expected)))
+            except Exception as exc:
+                early = crashed((entry, label), exc)
+            if early is not None:
+                outcomes[index] = early
+                done(index, early)
+
+        def came_back(k: int, back: ray_pool.NodeResult) -> None:
+            index, sub_id, content_hash, started, clock, job = sent[k]
+            entry, label = items[index]
+            try:
+                result = back.result
+                if back.outputs:
+                    _write_outputs(out_dir / label, back.outputs)
+            except Exception as exc:
+                result = graded_fault(exc, label)
+            try:
+                outcome = finish(entry, label, sub_id, content_hash, result, started,
+                                 back.seconds or time.monotonic() - clock, back.node)
+            except Exception as exc:
+                outcome = crashed((entry, label), exc)
+            for warning in back.warnings:
+                _log(out_dir / label, [warning])
+            outcomes[index] = outcome
+            done(index, outcome)
+
+        def lost(job: ray_pool.NodeJob, exc: Exception) -> ray_pool.NodeResult:
+            return ray_pool.NodeResult(grader_failure(assignment, job.label, exc))
+
+        if sent:
+            pool = ray_pool.RayPool(address=cluster.address, num_cpus=1, memory_mb=manifest.limits.memory_mb,
+                                    num_gpus=cluster.num_gpus)
+            pool.run([job for *_, job in sent], ray_pool.grade_on_node, on_crash=lost, on_done=came_back)
+        return [outcomes[i] for i in range(len(items))]
+    finally:
+        if cluster.started:
+            ray_pool._ray().shutdown()
+
+
+def _write_outputs(folder: Path, outputs: dict[str, bytes]) -> None:
+    """The results folder a node sent back (results.json, grader.log, records.jsonl, converted/)."""
+    import shutil
+
+    shutil.rmtree(folder / "converted", ignore_errors=True)
+    for rel, data in outputs.items():
+        path = folder / rel
+        if ".." in Path(rel).parts or Path(rel).is_absolute():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], seconds: float, fatal: str) -> str:
@@ -237,8 +374,8 @@ def _finish(gradebook: Gradebook, run_id: int, outcomes: tuple[Outcome, ...], se
 
 def bulk_grade(*, assignment: Assignment, batch: Path, gradebook: Path | None = None, out: Path = Path("graded"),
                roster: Path | None = None, layout: str = "auto", jobs: int | None = None, sandbox: str = "local",
-               suite: Suite = "all", force: bool = False, gpus: str = "auto",
-               on_event: Callable[[str, Outcome | None, int], None] | None = None) -> BulkReport:
+               suite: Suite = "all", force: bool = False, gpus: str = "auto", engine: str = "local",
+               address: str | None = None, on_event: Callable[[str, Outcome | None, int], None] | None = None) -> BulkReport:
     """Grade every submission of `batch` (a Canvas, Gradescope or plain folder/zip) into the gradebook."""
     gradebook = gradebook or default_gradebook()
     started = time.monotonic()
@@ -251,7 +388,8 @@ def bulk_grade(*, assignment: Assignment, batch: Path, gradebook: Path | None = 
                 book.upsert_students(students)
             run_id, outcomes, fatal = grade_entries(assignment=assignment, entries=list(matched.entries), gradebook=book,
                                                     out_root=out, sandbox=sandbox, jobs=jobs, suite=suite,
-                                                    force=force, gpus=gpus, on_event=on_event)
+                                                    force=force, gpus=gpus, engine=engine, address=address,
+                                                    on_event=on_event)
             seconds = time.monotonic() - started
             fatal = _finish(book, run_id, outcomes, seconds, fatal)
     return BulkReport(assignment=assignment.id, run_id=run_id, outcomes=outcomes, seconds=seconds, out_dir=out / assignment.id,
@@ -283,7 +421,8 @@ def plan_regrade(*, assignment: Assignment, book: Gradebook, suite: Suite = "all
 
 def regrade(*, assignment: Assignment, gradebook: Path | None = None, out: Path = Path("graded"), jobs: int | None = None,
             sandbox: str = "local", suite: Suite = "all", force: bool = False, dry_run: bool = False,
-            gpus: str = "auto", on_event: Callable[[str, Outcome | None, int], None] | None = None) -> tuple[RegradePlan, BulkReport | None]:
+            gpus: str = "auto", engine: str = "local", address: str | None = None,
+            on_event: Callable[[str, Outcome | None, int], None] | None = None) -> tuple[RegradePlan, BulkReport | None]:
     """Grade again each student's latest submission of `assignment` whose grade used other tests (all with `force`)."""
     gradebook = gradebook or default_gradebook()
     started = time.monotonic()
@@ -300,7 +439,8 @@ def regrade(*, assignment: Assignment, gradebook: Path | None = None, out: Path 
                                       stored=book.files(row.content_hash)))
         run_id, outcomes, fatal = grade_entries(assignment=assignment, entries=entries, gradebook=book, out_root=out,
                                                 sandbox=sandbox, jobs=jobs, suite=suite, force=True,
-                                                command="regrade", gpus=gpus, on_event=on_event)
+                                                command="regrade", gpus=gpus, engine=engine, address=address,
+                                                on_event=on_event)
         seconds = time.monotonic() - started
         fatal = _finish(book, run_id, outcomes, seconds, fatal)
     return plan, BulkReport(assignment=assignment.id, run_id=run_id, outcomes=outcomes, seconds=seconds,

@@ -23,13 +23,16 @@ class _Frozen(BaseModel):
 
 
 class SandboxDefaults(_Frozen):
-    """Course-wide defaults: `backend` and `jobs` for the grading commands; `memory_mb` and
+    """Course-wide defaults: `backend` and `jobs` for the grading commands, `engine` and `ray_address`
+    for bulk and regrade (--engine, --address); `memory_mb` and
     `test_seconds` for every assignment whose manifest [limits] does not set them."""
 
     backend: Literal["auto", "local", "docker"] = "auto"
     memory_mb: int | None = Field(default=None, ge=256, le=1024 * 1024)
     test_seconds: float | None = Field(default=None, gt=0, le=3600)
     jobs: int | None = Field(default=None, ge=1)
+    engine: Literal["local", "ray"] | None = None  # bulk/regrade: the local pool (default) or a Ray cluster
+    ray_address: str | None = None  # the Ray head (HOST:6379) for engine = "ray"; none: a local Ray instance
 
     def limit_defaults(self) -> dict:
         return {k: v for k, v in (("memory_mb", self.memory_mb), ("test_seconds", self.test_seconds)) if v is not None}

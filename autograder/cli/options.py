@@ -47,6 +47,28 @@ def grading_setup(sandbox: str | None, jobs: int | None, *, allow_fallback: bool
     return chosen, jobs or defaults.jobs or os.cpu_count() or 1
 
 
+def engine_options(fn):
+    """`--engine local|ray` and `--address` of bulk and regrade; None means course.toml's [sandbox] engine."""
+    fn = click.option("--address", default=None, envvar="LLMKIT_RAY_ADDRESS",
+                      help="--engine ray: the Ray head to join (HOST:6379); without it a local Ray instance starts. "
+                           "Default: course.toml [sandbox] ray_address. Env: LLMKIT_RAY_ADDRESS.")(fn)
+    return click.option("--engine", type=click.Choice(("local", "ray")), default=None,
+                        show_default="course.toml [sandbox] engine, else local",
+                        help="Where the submissions are graded: local (this machine's pool) or ray (one Ray task "
+                             "per submission on a cluster; only this process writes the gradebook).")(fn)
+
+
+def engine_setup(engine: str | None, address: str | None) -> tuple[str, str | None]:
+    """The engine and Ray address of bulk/regrade: the options, else course.toml's [sandbox], else local."""
+    from autograder.catalog import kit_root
+    from autograder.course import COURSE_FILE, SandboxDefaults, load_course
+
+    path = kit_root() / COURSE_FILE
+    defaults = load_course(path).sandbox if path.is_file() else SandboxDefaults()
+    chosen = engine or defaults.engine or "local"
+    return chosen, (address or defaults.ray_address) if chosen == "ray" else None
+
+
 def add_columns(table, *columns) -> None:
     """Add columns that never truncate: `(name, kind, kw)` with kind "id" for ids and paths (kept on one
     line: `no_wrap`, folded only past the whole width) or "text" (wrapped, folded, never cut with an

@@ -19,7 +19,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, Text
                            TimeRemainingColumn)
 from rich.table import Table
 
-from autograder.cli.options import add_columns, grading_setup, print_table, sandbox_option
+from autograder.cli.options import add_columns, engine_options, engine_setup, grading_setup, print_table, sandbox_option
 from autograder.sandbox import BACKENDS
 
 console = Console()
@@ -56,6 +56,7 @@ class _Bar:
                                  TextColumn("{task.fields[counts]}"), console=err_console, transient=False)
         self.title = title
         self.task: TaskID | None = None  # set by the "start" event
+        self.nodes: dict[str, int] = {}  # --engine ray: submissions graded per node
 
     def __call__(self, kind: str, outcome, total: int) -> None:
         if kind == "start":
@@ -64,9 +65,12 @@ class _Bar:
         state = outcome.state if outcome.state in self.counts else "skipped"
         self.counts[state] += 1
         self.counts["full"] += bool(outcome.result and outcome.result.full_marks)
+        if getattr(outcome, "node", ""):
+            self.nodes[outcome.node] = self.nodes.get(outcome.node, 0) + 1
         c = self.counts
         text = (f"graded {c['graded']} · full {c['full']} · errors {c['error']} · skipped {c['skipped']}"
-                + (f" · [red]grader failures {c['failure']}[/]" if c["failure"] else ""))
+                + (f" · [red]grader failures {c['failure']}[/]" if c["failure"] else "")
+                + ("".join(f" · {escape(n)} {k}" for n, k in sorted(self.nodes.items())) if self.nodes else ""))
         if self.task is not None:
             self.progress.update(self.task, advance=1, counts=text)
 
@@ -98,6 +102,13 @@ def _summary(report) -> None:
     console.print(f"graded {report.count('graded')}, full marks {report.full_marks}, errors {report.count('error')}, "
                   f"skipped {report.count('skipped') + report.count('busy')}, grader failures {report.count('failure')}; "
                   f"results in {report.out_dir}", highlight=False, soft_wrap=True)
+    nodes: dict[str, int] = {}
+    for o in report.outcomes:
+        if o.node:
+            nodes[o.node] = nodes.get(o.node, 0) + 1
+    if nodes:
+        console.print("per node: " + ", ".join(f"{n} {k}" for n, k in sorted(nodes.items())), highlight=False,
+                      markup=False, soft_wrap=True)
 
 
 def _reconcile_notes(report) -> None:
@@ -158,8 +169,10 @@ def intake_cmd(batch: Path, roster: Path | None, layout: str) -> None:
 @_out_option
 @sandbox_option(None)
 @_gpus_option
+@engine_options
 def bulk_cmd(assignment: str, batch: Path, roster: Path | None, layout: str, force: bool, public_only: bool,
-             gradebook: Path | None, jobs: int | None, out: Path, sandbox: str, gpus: str) -> None:
+             gradebook: Path | None, jobs: int | None, out: Path, sandbox: str, gpus: str, engine: str | None,
+             address: str | None) -> None:
     """Grade a whole BATCH of ASSIGNMENT into the gradebook; rerun it to resume after a crash.
 
     Each submission is recorded as soon as it is graded; one already graded with the same
@@ -170,10 +183,11 @@ def bulk_cmd(assignment: str, batch: Path, roster: Path | None, layout: str, for
 
     t = resolve(assignment)
     sandbox, jobs = grading_setup(sandbox, jobs)
-    with _Bar(f"grading {t.id}") as bar:
+    engine, address = engine_setup(engine, address)
+    with _Bar(f"grading {t.id}" + (" on Ray" if engine == "ray" else "")) as bar:
         report = bulk_grade(assignment=t, batch=batch, gradebook=gradebook, out=out, roster=roster, layout=layout,
                             jobs=jobs, sandbox=sandbox, suite="public" if public_only else "all", force=force,
-                            gpus=gpus, on_event=bar)
+                            gpus=gpus, engine=engine, address=address, on_event=bar)
     _summary(report)
     _reconcile_notes(report)
     _exit_for(report)
@@ -188,17 +202,19 @@ def bulk_cmd(assignment: str, batch: Path, roster: Path | None, layout: str, for
 @_out_option
 @sandbox_option(None)
 @_gpus_option
+@engine_options
 def regrade_cmd(assignment: str, dry_run: bool, all_: bool, gradebook: Path | None, jobs: int | None, out: Path,
-                sandbox: str, gpus: str) -> None:
+                sandbox: str, gpus: str, engine: str | None, address: str | None) -> None:
     """Regrade ASSIGNMENT after its tests changed: only latest submissions graded with other tests."""
     from autograder.bulk import regrade
     from autograder.catalog import resolve
 
     t = resolve(assignment)
     sandbox, jobs = grading_setup(sandbox, jobs) if not dry_run else (sandbox or "local", jobs)
-    with _Bar(f"regrading {t.id}") as bar:
+    engine, address = engine_setup(engine, address)
+    with _Bar(f"regrading {t.id}" + (" on Ray" if engine == "ray" else "")) as bar:
         plan, report = regrade(assignment=t, gradebook=gradebook, out=out, jobs=jobs, sandbox=sandbox, force=all_,
-                               dry_run=dry_run, gpus=gpus, on_event=bar)
+                               dry_run=dry_run, gpus=gpus, engine=engine, address=address, on_event=bar)
     changed = ", ".join(plan.changed_files) or "none since the last run"
     console.print(f"changed test files: {changed}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"{len(plan.stale)} submission(s) to regrade" + (": " + ", ".join(r.student_id for r in plan.stale)
