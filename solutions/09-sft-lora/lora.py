@@ -188,14 +188,17 @@ def masked_sft_loss(logits: Tensor, labels: Tensor) -> Tensor:
 def sft_step(model: nn.Module, input_ids: Tensor, labels: Tensor, lr: float) -> float:
     """One plain-SGD step of supervised fine-tuning; returns the loss before the step (float).
 
-    Moves input_ids and labels (B, T) to the device of the model's parameters, computes
+    Moves input_ids and labels (B, T) to the device of the model's parameters, sets every
+    parameter's .grad to None (each step uses only its own gradient), computes
     loss = masked_sft_loss(model(input_ids).logits, labels), calls loss.backward(), then for
     every parameter p with requires_grad: p ← p − lr · p.grad (under torch.no_grad()).
-    The gradients stay in p.grad afterwards (not cleared, not set to None), so that they can be
-    inspected; parameters without requires_grad are left untouched and their .grad stays None.
+    The new gradients stay in p.grad afterwards, so that they can be inspected; parameters
+    without requires_grad are left untouched and their .grad stays None.
     """
     ### BEGIN SOLUTION
     device = next(model.parameters()).device
+    for p in model.parameters():
+        p.grad = None
     logits = model(input_ids=input_ids.to(device)).logits
     loss = masked_sft_loss(logits, labels.to(device))
     loss.backward()

@@ -23,29 +23,29 @@ def _injected(student, oracle, device, seed, targets=TARGETS, r=R, alpha=ALPHA):
 
 @pytest.mark.points(1)
 def test_built_model_matches_oracle(student, oracle, device):
-    """The given build_tiny_llama gives the tests' tiny Llama (a check of the test hooks, 1e-5)."""
+    """The given build_tiny_llama gives the tests' tiny Llama (a check of the test hooks, 1e-4)."""
     model = student.call_handle("build_tiny_llama", oracle.CONFIG, 0, device)
     ids = oracle.random_ids(2, 8, oracle.CONFIG["vocab_size"], seed=1)
     expected = oracle.logits(oracle.make_llama(oracle.CONFIG, 0), ids)
-    assert_close(student.call("run_module", model, ids), expected, rel=1e-5, abs=1e-5, what="logits")
+    assert_close(student.call("run_module", model, ids), expected, rel=1e-4, abs=1e-4, what="logits")
 
 
 @pytest.mark.points(2)
 def test_fresh_injection_keeps_logits(student, oracle, device):
-    """Right after inject_lora (every B = 0) the logits equal the base model's (1e-5)."""
+    """Right after inject_lora (every B = 0) the logits equal the base model's (1e-4)."""
     model = student.call_handle("build_tiny_llama", oracle.CONFIG, 0, device)
     ids = oracle.random_ids(2, 8, oracle.CONFIG["vocab_size"], seed=2)
     before = student.call("run_module", model, ids)
     student.call_handle("inject_lora", model, TARGETS, R, ALPHA)
-    assert_close(student.call("run_module", model, ids), before, rel=1e-5, abs=1e-5, what="logits after injection")
+    assert_close(student.call("run_module", model, ids), before, rel=1e-4, abs=1e-4, what="logits after injection")
 
 
 @pytest.mark.points(4)
 def test_injected_logits_match_peft(student, oracle, device):
-    """With peft's A and B copied in, the injected model's logits equal peft.get_peft_model's (1e-5)."""
+    """With peft's A and B copied in, the injected model's logits equal peft.get_peft_model's (1e-4)."""
     model, peft, _ = _injected(student, oracle, device, seed=10)
     ids = oracle.random_ids(2, 9, oracle.CONFIG["vocab_size"], seed=11)
-    assert_close(student.call("run_module", model, ids), oracle.logits(peft, ids), rel=1e-5, abs=1e-5, what="logits")
+    assert_close(student.call("run_module", model, ids), oracle.logits(peft, ids), rel=1e-4, abs=1e-4, what="logits")
 
 
 @pytest.mark.points(2)
@@ -77,12 +77,12 @@ def test_no_matching_target_raises(student, oracle, device):
 
 @pytest.mark.points(3)
 def test_merge_matches_peft_merge_and_unload(student, oracle, device):
-    """merge_lora: logits unchanged (1e-5), no LoRALinear and no lora_ parameter left, weights = peft's merge_and_unload (1e-6)."""
+    """merge_lora: logits unchanged (1e-4), no LoRALinear and no lora_ parameter left, weights = peft's merge_and_unload (1e-6)."""
     model, peft, _ = _injected(student, oracle, device, seed=20)
     ids = oracle.random_ids(2, 9, oracle.CONFIG["vocab_size"], seed=21)
     unmerged = student.call("run_module", model, ids)
     student.call_handle("merge_lora", model)
-    assert_close(student.call("run_module", model, ids), unmerged, rel=1e-5, abs=1e-5, what="merged logits")
+    assert_close(student.call("run_module", model, ids), unmerged, rel=1e-4, abs=1e-4, what="merged logits")
     kinds = student.call("module_types", model)
     left = sorted(name for name, kind in kinds.items() if kind == "LoRALinear")
     assert not left, f"LoRALinear modules left after merging: {left[:3]}"
