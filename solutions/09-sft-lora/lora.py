@@ -23,6 +23,7 @@ import math
 
 import torch
 from torch import Tensor, nn
+from transformers import LlamaConfig, LlamaForCausalLM
 
 # The 16 NF4 levels of QLoRA (Dettmers et al., 2023), ascending: code k stands for NF4_LEVELS[k].
 # Level 7 is exactly 0.0; levels 0 and 15 are exactly -1.0 and 1.0.
@@ -263,8 +264,6 @@ def build_tiny_llama(config: dict, seed: int, device: str = "cpu") -> nn.Module:
     the CPU from torch.Generator().manual_seed(seed) in named_parameters() order, then moved to
     `device`. Eager attention, untied embeddings, eval mode (no dropout anywhere).
     """
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     cfg = LlamaConfig(**config, attn_implementation="eager", tie_word_embeddings=False)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

@@ -11,7 +11,7 @@ from autograder.harness.expect import assert_close, assert_equal
 
 @pytest.mark.points(2)
 def test_lora_linear_float64_no_bias_matches_peft(student, oracle, device):
-    """LoRALinear around a float64 layer without bias, rank 1 and a non-integer scaling, matches peft on a 3-d input; A and B take the base dtype.
+    """LoRALinear around a float64 layer without bias, rank one and a non-integer scaling, matches peft on an input with two leading dims; A and B take the base dtype.
 
     r 1, alpha 2.5, (9, 7) layer, x (2, 3, 7)."""
     r, alpha = 1, 2.5

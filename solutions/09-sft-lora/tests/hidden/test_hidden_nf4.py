@@ -31,7 +31,7 @@ def test_codes_and_absmax_match_oracle_other_shapes(student, oracle, device):
 
 @pytest.mark.points(2)
 def test_extremes_zero_block_and_exact_ties(student, oracle, device):
-    """The block's largest |w| maps to code 0 or 15, a block of zeros gives code 7 and absmax 0 (dequantised to zeros), and exact ties take the lower code."""
+    """The block's largest |w| maps to the first or last code, a block of zeros gives the code of the zero level and a zero absmax (dequantised to zeros), and exact ties take the lower code."""
     levels = oracle.NF4_LEVELS
     w = oracle.randn(4, 16, seed=411)
     w[0, 3] = -5.0  # block 0: the minimum is the absmax -> code 0
@@ -67,7 +67,7 @@ def test_dequantize_matches_oracle_random_codes(student, oracle, device):
 
 @pytest.mark.points(2)
 def test_error_beats_int4_rtn_several_cases(student, oracle, device):
-    """On Gaussian weights of several sizes, scales and block sizes, the NF4 round trip's error is no worse than int4 round-to-nearest's and equals the oracle's."""
+    """On Gaussian weights of several sizes, scales and block sizes, the NF4 quantise-dequantise error is no worse than int4 round-to-nearest's and the dequantised values equal the oracle's."""
     for k, (shape, block, scale) in enumerate((((32, 48), 64, 0.02), ((128,), 16, 1.0), ((16, 64), 256, 3.0))):
         w = oracle.randn(*shape, seed=431 + k, scale=scale)
         codes, absmax = student.call("nf4_quantize", _to(student, device, w), block)
