@@ -26,7 +26,7 @@ H3 = (["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_pro
 
 def _injected(student, oracle, device, config, seed, targets, r, alpha):
     model = student.call_handle("build_tiny_llama", config, seed, device)
-    student.call_handle("inject_lora", model, targets, r, alpha)
+    model = student.call_handle("inject_lora", model, targets, r, alpha)  # returns the model
     peft = oracle.peft_model(oracle.make_llama(config, seed), targets, r, alpha)
     for name, value in oracle.random_adapters(peft, seed=seed + 1).items():
         student.call("set_parameter", model, name, value)
@@ -96,7 +96,7 @@ def test_merge_matches_peft_hidden_targets(student, oracle, device):
     model, peft = _injected(student, oracle, device, CONFIG_B, 250, *H1)
     ids = oracle.random_ids(2, 9, CONFIG_B["vocab_size"], seed=251)
     unmerged = student.call("run_module", model, ids)
-    student.call_handle("merge_lora", model)
+    model = student.call_handle("merge_lora", model)  # returns the model
     assert_close(student.call("run_module", model, ids), unmerged, rel=1e-4, abs=1e-4, what="merged logits")
     kinds = student.call("module_types", model)
     assert "LoRALinear" not in kinds.values(), "a LoRALinear is left after merging"
@@ -117,7 +117,7 @@ def test_merge_keeps_biases_and_head(student, oracle, device):
     model, peft = _injected(student, oracle, device, CONFIG_C, 260, *H2)
     ids = oracle.random_ids(1, 10, CONFIG_C["vocab_size"], seed=261)
     unmerged = oracle.logits(peft, ids)
-    student.call_handle("merge_lora", model)
+    model = student.call_handle("merge_lora", model)  # returns the model
     assert_close(student.call("run_module", model, ids), unmerged, rel=1e-4, abs=1e-4, what="merged logits")
     expected = {k: p.detach() for k, p in peft.merge_and_unload().named_parameters()}
     params = student.call("parameters_of", model)

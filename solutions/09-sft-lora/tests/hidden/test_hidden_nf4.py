@@ -80,6 +80,17 @@ def test_error_beats_int4_rtn_several_cases(student, oracle, device):
 
 
 @pytest.mark.points(1)
+def test_block_of_one_value(student, oracle, device):
+    """A block size of one is valid: every absmax is |w| and every code is an end level or the zero level."""
+    w = oracle.randn(3, 4, seed=451)
+    w[1, 2] = 0.0
+    codes, absmax = student.call("nf4_quantize", _to(student, device, w), 1)
+    exp_codes, exp_absmax = oracle.nf4_reference(w, 1)
+    assert_equal(codes, exp_codes, what="codes")
+    assert_equal(absmax, exp_absmax, what="absmax")
+
+
+@pytest.mark.points(1)
 def test_bad_block_sizes_raise(student, oracle, device):
     """nf4_quantize raises ValueError for a block size that does not divide the number of values, and for a block size below 1."""
     w = _to(student, device, oracle.randn(6, 8, seed=441))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from autograder.harness import StudentError
 from autograder.harness.expect import assert_close, assert_equal
 
 CONFIG_B = dict(
@@ -64,9 +65,21 @@ def test_masked_loss_uses_shifted_pairs(student, oracle, device):
                  what="loss after changing the first label and the last logits")
 
 
+@pytest.mark.points(1)
+def test_masked_loss_nothing_kept_raises(student, oracle, device):
+    """masked_sft_loss raises ValueError when no shifted pair is kept, also when only the first label is kept."""
+    logits = oracle.randn(3, 5, 8, seed=325)
+    for first in (-100, 4):
+        labels = torch.full((3, 5), -100)
+        labels[1, 0] = first
+        with pytest.raises(StudentError) as err:
+            _loss(student, device, logits, labels)
+        assert err.value.exc_type == "ValueError", f"raised {err.value.exc_type}"
+
+
 def _step_against_peft(student, oracle, device, config, seed, targets, r, alpha, lr, steps, batches):
     model = student.call_handle("build_tiny_llama", config, seed, device)
-    student.call_handle("inject_lora", model, targets, r, alpha)
+    model = student.call_handle("inject_lora", model, targets, r, alpha)  # returns the model
     peft = oracle.peft_model(oracle.make_llama(config, seed), targets, r, alpha)
     for name, value in oracle.random_adapters(peft, seed=seed + 1).items():
         student.call("set_parameter", model, name, value)
