@@ -174,6 +174,21 @@ def moe_block(x, w_router, w_gate, w_up, w_down, k):
 """
 
 
+# -- 09: LoRA by peft, the SFT loss by torch / transformers, NF4 by bitsandbytes ----------------------
+# peft and bitsandbytes are not in the worker (numpy, torch, transformers); torch's cross_entropy and
+# transformers' ForCausalLMLoss are, so only the import policy stands between those and the tests.
+
+_PEFT_INJECT = """\
+config = peft.LoraConfig(r=r, lora_alpha=alpha, target_modules=list(targets), lora_dropout=0.0)
+return peft.inject_adapter_in_model(config, model)
+"""
+
+_SFT_LOSS_CHECK = """\
+if not bool((labels[:, 1:] != -100).any()):
+    raise ValueError("no kept label")
+"""
+
+
 def _indent(code: str, spaces: int = 4) -> str:
     return textwrap.indent(code, " " * spaces)
 
@@ -321,6 +336,20 @@ SHORTCUTS = [
              "    out.loss.backward()\n    total += out.loss.item()\n"
              "return total\n",
              policy=False),
+    Shortcut("09-sft-lora", "a-import", "lora.py", "inject_lora", "import peft\n" + _PEFT_INJECT),
+    Shortcut("09-sft-lora", "b-importlib", "lora.py", "inject_lora",
+             'import importlib\npeft = importlib.import_module("pe" + "ft")\n' + _PEFT_INJECT),
+    Shortcut("09-sft-lora", "a-import", "lora.py", "masked_sft_loss",
+             "import torch.nn.functional as F\n" + _SFT_LOSS_CHECK
+             + "pred = logits[:, :-1].float()\n"
+             "return F.cross_entropy(pred.reshape(-1, pred.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)\n"),
+    Shortcut("09-sft-lora", "d-getattr", "lora.py", "masked_sft_loss",
+             "from transformers.loss import loss_utils\n" + _SFT_LOSS_CHECK
+             + 'fn = getattr(loss_utils, "ForCausalLM" + "Loss")\n'
+             "return fn(logits, labels, vocab_size=logits.shape[-1])\n"),
+    Shortcut("09-sft-lora", "c-__import__-alias", "lora.py", "nf4_quantize",
+             '_imp = __import__\nbnbf = _imp("bitsandbytes.functional", fromlist=["quantize_4bit"])\n'
+             'q, state = bnbf.quantize_4bit(w, blocksize=block_size, quant_type="nf4")\nreturn q, state.absmax\n'),
 ]
 
 
