@@ -189,6 +189,24 @@ if not bool((labels[:, 1:] != -100).any()):
 """
 
 
+# -- 10: sequence log-probs by TRL's selective_log_softmax or HF's causal-LM loss (not in the worker) --
+
+_TRL_SEQ_LOGPROBS = """\
+mask = response_mask.bool()
+targets = input_ids[:, 1:].masked_fill(~mask[:, 1:], 0)
+per_token = selective_log_softmax(logits[:, :-1].masked_fill(~mask[:, 1:, None], 0.0), targets)
+total = per_token.masked_fill(~mask[:, 1:], 0.0).sum(-1)
+return total / mask[:, 1:].sum(-1).clamp(min=1) if average else total
+"""
+
+_HF_SEQ_LOGPROBS = """\
+labels = input_ids.masked_fill(~response_mask.bool(), -100)
+out = [-ForCausalLMLoss(logits[b:b + 1], labels[b:b + 1], logits.shape[-1], num_items_in_batch=torch.tensor(1))
+       for b in range(logits.shape[0])]
+return torch.stack(out).to(logits.dtype)
+"""
+
+
 def _indent(code: str, spaces: int = 4) -> str:
     return textwrap.indent(code, " " * spaces)
 
@@ -350,6 +368,14 @@ SHORTCUTS = [
     Shortcut("09-sft-lora", "c-__import__-alias", "lora.py", "nf4_quantize",
              '_imp = __import__\nbnbf = _imp("bitsandbytes.functional", fromlist=["quantize_4bit"])\n'
              'q, state = bnbf.quantize_4bit(w, blocksize=block_size, quant_type="nf4")\nreturn q, state.absmax\n'),
+    Shortcut("10-preference-alignment", "a-import", "alignment.py", "sequence_logprobs",
+             "from trl.trainer.utils import selective_log_softmax\n" + _TRL_SEQ_LOGPROBS),
+    Shortcut("10-preference-alignment", "b-importlib", "alignment.py", "sequence_logprobs",
+             'import importlib\nselective_log_softmax = importlib.import_module("trl.trainer.utils")'
+             ".selective_log_softmax\n" + _TRL_SEQ_LOGPROBS),
+    Shortcut("10-preference-alignment", "c-__import__-alias", "alignment.py", "sequence_logprobs",
+             '_load = __import__\nForCausalLMLoss = _load("transformers.loss.loss_utils", fromlist=["x"]).ForCausalLMLoss\n'
+             + _HF_SEQ_LOGPROBS),
 ]
 
 
