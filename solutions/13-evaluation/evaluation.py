@@ -229,10 +229,14 @@ def multiple_choice_metrics(
 # BLEU (sacrebleu's corpus_bleu with tokenize="none")
 
 
-def ngram_counts(tokens: list[str], n: int) -> Counter:
-    """Counter of the n-grams (tuples of n tokens) of `tokens`; empty when len(tokens) < n."""
+def ngram_counts(tokens: list[str], n: int) -> dict[str, int]:
+    """How often each n-gram of `tokens` occurs; empty when len(tokens) < n.
+
+    An n-gram is keyed by its n tokens joined with single spaces (tokens come from str.split(),
+    so they contain no whitespace): ngram_counts(["a", "b", "a", "b"], 2) -> {"a b": 2, "b a": 1}.
+    """
     ### BEGIN SOLUTION
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return dict(Counter(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)))
     ### END SOLUTION
 
 
@@ -277,7 +281,7 @@ def corpus_bleu(hyps: list[str], refs: list[list[str]], smooth: str = "exp", max
             hc = ngram_counts(h, n)
             best: Counter = Counter()
             for r in rs:
-                best |= ngram_counts(r, n)  # element-wise max over the references
+                best |= Counter(ngram_counts(r, n))  # element-wise max over the references
             counts[n - 1] += sum(min(c, best[g]) for g, c in hc.items())
             totals[n - 1] += max(len(h) - n + 1, 0)
 
