@@ -84,16 +84,24 @@ def logits_of(model, ids) -> np.ndarray:
     return (out[0] if squeeze else out).numpy()
 
 
-def hf_loss(model, ids, labels) -> tuple[float, int]:
-    """(model(ids, labels=labels).loss, number of scored labels): HF's mean NLL and its count."""
+def hf_forward(model, ids, labels) -> tuple[np.ndarray, float, int]:
+    """One forward pass: (logits as numpy, model(ids, labels=labels).loss, number of scored labels)."""
     t = torch.as_tensor(np.asarray(ids), dtype=torch.long)
     lab = torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    if t.ndim == 1:
+    squeeze = t.ndim == 1
+    if squeeze:
         t, lab = t[None], lab[None]
     with torch.no_grad():
-        loss = model(input_ids=t, labels=lab, use_cache=False).loss
+        out = model(input_ids=t, labels=lab, use_cache=False)
     n = int((lab[:, 1:] != IGNORE_INDEX).sum())
-    return float(loss), n
+    logits = out.logits.numpy()
+    return (logits[0] if squeeze else logits), float(out.loss), n
+
+
+def hf_loss(model, ids, labels) -> tuple[float, int]:
+    """(model(ids, labels=labels).loss, number of scored labels): HF's mean NLL and its count."""
+    _, loss, n = hf_forward(model, ids, labels)
+    return loss, n
 
 
 # -----------------------------------------------------------------------------
@@ -162,6 +170,7 @@ def oracle() -> SimpleNamespace:
         random_ids=random_ids,
         logits_of=logits_of,
         hf_loss=hf_loss,
+        hf_forward=hf_forward,
         train_tokenizer=train_tokenizer,
         encode=encode,
         sacrebleu_corpus=sacrebleu_corpus,

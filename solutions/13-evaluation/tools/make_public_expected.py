@@ -27,7 +27,7 @@ def main() -> int:
     values["windows_26_8_3"] = [list(w) for w in hid.guide_windows(26, 8, 3)]
     model = pub.make_llama(seed=4)
     ids = pub.random_ids(1, 26, 96, seed=5)[0]
-    total, count = hid.guide_strided_nll(model, ids, 8, 3, pub.hf_loss)
+    total, count, _ = hid.guide_strided(model, ids, 8, 3, pub.hf_forward)
     values["strided_nll_26_8_3"] = [total, count]
 
     # test_multiple_choice_metrics_acc_and_acc_norm

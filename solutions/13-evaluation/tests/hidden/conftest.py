@@ -33,18 +33,22 @@ def guide_windows(seq_len: int, max_length: int, stride: int) -> list[tuple[int,
     return out
 
 
-def guide_strided_nll(model, ids: np.ndarray, max_length: int, stride: int, hf_loss) -> tuple[float, int]:
-    """The guide's summed NLL: HF's loss on each window, target_ids[:-trg_len] = -100, times its count."""
-    total, count = 0.0, 0
+def guide_strided(model, ids: np.ndarray, max_length: int, stride: int, hf_forward) -> tuple[float, int, list]:
+    """The guide's summed NLL: HF's loss on each window, target_ids[:-trg_len] = -100, times its count.
+
+    Returns (total, count, the logits of each window), one forward pass per window.
+    """
+    total, count, window_logits = 0.0, 0, []
     for begin, end, trg_len in guide_windows(len(ids), max_length, stride):
         window = np.asarray(ids[begin:end])
         target = window.copy()
         target[:-trg_len] = IGNORE_INDEX
-        loss, n = hf_loss(model, window, target)
+        logits, loss, n = hf_forward(model, window, target)
+        window_logits.append(logits)
         if n > 0:
             total += loss * n
             count += n
-    return total, count
+    return total, count, window_logits
 
 
 def lm_eval_mc(lls: list[list[float]], choices: list[list[str]], gold: list[int]) -> dict:
@@ -61,7 +65,7 @@ def lm_eval_mc(lls: list[list[float]], choices: list[list[str]], gold: list[int]
 
 HIDDEN_HELPERS = dict(
     guide_windows=guide_windows,
-    guide_strided_nll=guide_strided_nll,
+    guide_strided=guide_strided,
     lm_eval_mc=lm_eval_mc,
 )
 
