@@ -13,7 +13,7 @@ WORDS = "il y a un chat sur le tapis rouge bleu vite lent grand petit maison the
 
 @pytest.mark.points(3)
 def test_corpus_bleu_random_corpora(student, oracle):
-    """corpus_bleu equals sacrebleu on many random corpora (1 to 4 references, both smoothings): score within 1e-6, statistics exact."""
+    """corpus_bleu equals sacrebleu on many random corpora (several references, both smoothings): the score within 1e-6, the statistics exactly."""
     rng = np.random.default_rng(51)
     for case in range(12):
         n, R = int(rng.integers(1, 7)), int(rng.integers(1, 5))

@@ -62,6 +62,6 @@ def test_invalid_verdicts_raise(student):
 
 @pytest.mark.points(1)
 def test_win_rate_extremes(student):
-    """win_rate is 1.0 when A always wins, 0.0 when B does, 0.5 for ties only."""
+    """win_rate is one when A always wins, zero when B always wins, and one half when every verdict is a tie."""
     for verdicts, want in [(["A"] * 3, 1.0), (["B", "B"], 0.0), (["tie"], 0.5)]:
         assert_close(student.call("win_rate", verdicts), want, rel=1e-12)

@@ -36,7 +36,7 @@ def test_encode_pair_whitespace_cases(student):
 
 @pytest.mark.points(3)
 def test_continuation_loglikelihood_other_tokenizer(student, oracle):
-    """On another tokenizer and model, the continuation log-likelihood equals -(HF loss on the continuation) * its length, and is_greedy matches torch's argmax."""
+    """On another tokenizer and model, continuation_loglikelihood equals minus HF's loss on the continuation times its token count, and is_greedy matches the argmax."""
     tok = oracle.train_tokenizer(TEXTS, 300)
     model = oracle.make_llama(seed=41, vocab_size=tok.get_vocab_size(), num_hidden_layers=1)
     used = 0
