@@ -36,6 +36,14 @@ def test_corpus_bleu_closest_reference_length(student, oracle):
                      rel=1e-9, abs=1e-6, what=f"smooth={smooth}")
 
 
+@pytest.mark.points(1)
+def test_corpus_bleu_default_smoothing_is_exp(student, oracle):
+    """Without the smooth argument, corpus_bleu uses sacrebleu's default smoothing, "exp"."""
+    hyps = ["a b c d e f", "g h i j"]
+    refs = [["a b c x e f"], ["g h k j"]]
+    assert_close(student.call("corpus_bleu", hyps, refs), oracle.sacrebleu_corpus(hyps, refs, "exp"), rel=1e-9, abs=1e-6)
+
+
 @pytest.mark.points(2)
 def test_corpus_bleu_edge_cases(student, oracle):
     """Edge cases equal sacrebleu: an empty hypothesis, hypotheses shorter than 4 tokens, a perfect match, clipped repeats, missing higher-order matches."""

@@ -62,3 +62,16 @@ def test_strided_nll_rejects_a_wrong_number_of_windows(student, oracle):
     with pytest.raises(StudentError) as err:
         student.call("strided_nll", ids, logits, 6, 3)
     assert err.value.exc_type == "ValueError", f"expected ValueError, got {err.value.exc_type}"
+
+
+@pytest.mark.points(1)
+def test_strided_nll_rejects_a_window_of_the_wrong_length(student, oracle):
+    """strided_nll raises ValueError when one window's logits have the wrong number of rows."""
+    model = oracle.make_llama(seed=37)
+    ids = oracle.random_ids(1, 12, 96, seed=38)[0]
+    windows = oracle.guide_windows(12, 6, 3)
+    logits = [oracle.logits_of(model, ids[b:e]) for b, e, _ in windows]
+    logits[1] = logits[1][:-1]
+    with pytest.raises(StudentError) as err:
+        student.call("strided_nll", ids, logits, 6, 3)
+    assert err.value.exc_type == "ValueError", f"expected ValueError, got {err.value.exc_type}"
