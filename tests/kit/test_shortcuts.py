@@ -124,6 +124,13 @@ def _indent(code: str, spaces: int = 4) -> str:
     return textwrap.indent(code, " " * spaces)
 
 
+_SACREBLEU_BODY = (
+    "{imp}"
+    "out = {mod}.corpus_bleu(hyps, [list(s) for s in zip(*refs)], tokenize=\"none\", smooth_method=smooth)\n"
+    "return {{\"score\": out.score, \"bp\": out.bp, \"counts\": list(out.counts), \"totals\": list(out.totals),\n"
+    "        \"precisions\": list(out.precisions), \"sys_len\": out.sys_len, \"ref_len\": out.ref_len}}\n"
+)
+
 SHORTCUTS = [
     Shortcut("01-tokenization", "a-import", "bpe.py", "Tokenizer.encode", "import tiktoken\n" + _TIKTOKEN_ENCODE),
     Shortcut("01-tokenization", "b-importlib", "bpe.py", "Tokenizer.encode",
@@ -179,6 +186,14 @@ SHORTCUTS = [
              "corpus = [[t for t, n in tf.items() for _ in range(n)] for tf in self.doc_tf]\n"
              "return [float(s) for s in okapi(corpus, k1=self.k1, b=self.b, epsilon=self.epsilon)"
              ".get_scores(query_tokens)]\n"),
+    Shortcut("13-evaluation", "a-import", "evaluation.py", "corpus_bleu", _SACREBLEU_BODY.format(
+             imp="import sacrebleu\n", mod="sacrebleu")),
+    Shortcut("13-evaluation", "c-__import__-alias", "evaluation.py", "corpus_bleu", _SACREBLEU_BODY.format(
+             imp='_imp = __import__\nsb = _imp("sacre" + "bleu")\n', mod="sb")),
+    Shortcut("13-evaluation", "b-importlib", "evaluation.py", "rouge_l",
+             'import importlib\nscorer = importlib.import_module("rouge_score.rouge_scorer")\n'
+             's = scorer.RougeScorer(["rougeL"], use_stemmer=False).score(reference, hypothesis)["rougeL"]\n'
+             'return {"precision": s.precision, "recall": s.recall, "fmeasure": s.fmeasure}\n'),
 ]
 
 
