@@ -211,6 +211,13 @@ def _indent(code: str, spaces: int = 4) -> str:
     return textwrap.indent(code, " " * spaces)
 
 
+_SACREBLEU_BODY = (
+    "{imp}"
+    "out = {mod}.corpus_bleu(hyps, [list(s) for s in zip(*refs)], tokenize=\"none\", smooth_method=smooth)\n"
+    "return {{\"score\": out.score, \"bp\": out.bp, \"counts\": list(out.counts), \"totals\": list(out.totals),\n"
+    "        \"precisions\": list(out.precisions), \"sys_len\": out.sys_len, \"ref_len\": out.ref_len}}\n"
+)
+
 SHORTCUTS = [
     Shortcut("01-tokenization", "a-import", "bpe.py", "Tokenizer.encode", "import tiktoken\n" + _TIKTOKEN_ENCODE),
     Shortcut("01-tokenization", "b-importlib", "bpe.py", "Tokenizer.encode",
@@ -376,6 +383,14 @@ SHORTCUTS = [
     Shortcut("10-preference-alignment", "c-__import__-alias", "alignment.py", "sequence_logprobs",
              '_load = __import__\nForCausalLMLoss = _load("transformers.loss.loss_utils", fromlist=["x"]).ForCausalLMLoss\n'
              + _HF_SEQ_LOGPROBS),
+    Shortcut("13-evaluation", "a-import", "evaluation.py", "corpus_bleu", _SACREBLEU_BODY.format(
+             imp="import sacrebleu\n", mod="sacrebleu")),
+    Shortcut("13-evaluation", "c-__import__-alias", "evaluation.py", "corpus_bleu", _SACREBLEU_BODY.format(
+             imp='_imp = __import__\nsb = _imp("sacre" + "bleu")\n', mod="sb")),
+    Shortcut("13-evaluation", "b-importlib", "evaluation.py", "rouge_l",
+             'import importlib\nscorer = importlib.import_module("rouge_score.rouge_scorer")\n'
+             's = scorer.RougeScorer(["rougeL"], use_stemmer=False).score(reference, hypothesis)["rougeL"]\n'
+             'return {"precision": s.precision, "recall": s.recall, "fmeasure": s.fmeasure}\n'),
 ]
 
 
