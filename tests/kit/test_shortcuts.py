@@ -476,12 +476,20 @@ def _check_environment_image(assignment_id: str, client) -> None:
         pytest.skip(f"Docker image unavailable: {exc}")
 
 
-@pytest.fixture(scope="module", params=["local", "docker"])
-def sandbox(request):
-    if request.param == "docker":
-        client = request.getfixturevalue("docker_ready")
-        return "docker", client
-    return "local", None
+def _graded_cases() -> list[tuple[Shortcut, str]]:
+    """(shortcut, sandbox) pairs the default run grades. Phase-1 assignments: every shortcut in both
+    sandboxes. Later phases (torch training suites, a minute each): the first shortcut of each
+    assignment, in Docker, the grader's sandbox; LLMKIT_ALL_SHORTCUTS=1 grades every pair (the
+    figures of the full run are in benchmarks/README.md)."""
+    every = os.environ.get("LLMKIT_ALL_SHORTCUTS") == "1"
+    cases, seen = [], set()
+    for shortcut in SHORTCUTS:
+        later = resolve(shortcut.assignment, ROOT).manifest.phase > 1
+        for sandbox in ("local", "docker"):
+            if every or not later or (sandbox == "docker" and shortcut.assignment not in seen):
+                cases.append((shortcut, sandbox))
+        seen.add(shortcut.assignment)
+    return cases
 
 
 @pytest.fixture(scope="module")
@@ -504,11 +512,10 @@ def _summary(result) -> str:
     return f"{result.score:g}/{result.max_score:g} ({result.status}); not full: {lost[:8]}{' ...' if len(lost) > 8 else ''}"
 
 
-@pytest.mark.parametrize("shortcut", SHORTCUTS, ids=lambda s: s.id)
-def test_shortcut_scores_no_more_than_the_honest_part(shortcut, sandbox, grades):
-    name, client = sandbox
-    if client is not None:
-        _check_environment_image(shortcut.assignment, client)
+@pytest.mark.parametrize(("shortcut", "name"), _graded_cases(), ids=lambda v: v if isinstance(v, str) else v.id)
+def test_shortcut_scores_no_more_than_the_honest_part(shortcut, name, grades, request):
+    if name == "docker":
+        _check_environment_image(shortcut.assignment, request.getfixturevalue("docker_ready"))
     honest = _grade(grades, name, f"{shortcut.assignment}-{shortcut.function}-honest", shortcut.assignment,
                     {"file": shortcut.file, "function": shortcut.function, "body": HONEST_BODY})
     cheat = _grade(grades, name, shortcut.id, shortcut.assignment,
