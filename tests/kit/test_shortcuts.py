@@ -17,9 +17,9 @@ the only bar is that students cannot get it: it appears nowhere in the released 
 
 Also here: the import policy passes every reference and every course/samples/*/full submission.
 
-The local half grades 27 submissions (8 honest parts, 19 shortcuts): about 3 minutes on two
-cores; the Docker half the same in containers, about as long (it needs the images of the three
-environments, stdlib, numpy and numpy+torch: `llmkit image build --offline`).
+Which (shortcut, sandbox) pairs are graded: see `_graded_cases` (every pair of the phase-1
+assignments; one Docker probe per later assignment unless LLMKIT_ALL_SHORTCUTS=1). The Docker half
+needs the images of the assignments' environments (`llmkit image build --offline`).
 """
 
 from __future__ import annotations
