@@ -237,11 +237,12 @@ RESTART_STUDENT = """\
 import os
 
 COUNT = 0
+PROCESS = os.urandom(8).hex()  # a new one per process (a pid repeats across containers: each worker is pid 6)
 
 def bump():
     global COUNT
     COUNT += 1
-    return [os.getpid(), COUNT]
+    return [PROCESS, COUNT]
 
 def save(path, text):
     with open(path, "w", encoding="utf-8") as f:

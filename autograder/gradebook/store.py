@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import sys
 import threading
+import time
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ class Gradebook:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             for pragma in PRAGMAS:
-                self._db.execute(pragma)
+                _execute_patiently(self._db, pragma)
             self._migrate()
         except GradebookError:
             self._db.close()
@@ -387,6 +388,21 @@ class Gradebook:
 
     def integrity(self) -> str:
         return self._read("PRAGMA integrity_check")[0]["integrity_check"]
+
+
+def _execute_patiently(db: sqlite3.Connection, statement: str, seconds: float = 60.0) -> None:
+    """Run a set-up statement, retrying while another process holds the file: switching a new file to
+    WAL needs it alone, and SQLite answers "locked" at once there instead of waiting its busy timeout
+    (two `bulk` runs starting on one new gradebook)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            db.execute(statement)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _zip_files(files: dict[str, bytes]) -> bytes:
