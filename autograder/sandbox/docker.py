@@ -253,13 +253,18 @@ def remove_containers(client, labels: dict) -> int:
     return removed
 
 
+def orphaned(container) -> bool:
+    """Whether the grader process that started `container` (its llmkit.pid label) has ended."""
+    pid = container.labels.get("llmkit.pid", "")
+    return not (pid.isdigit() and int(pid) > 0 and pid_alive(int(pid)))
+
+
 def sweep(client) -> int:
     """Remove llmkit containers left by grader processes of this host that are no longer running."""
     removed = 0
     host = socket.gethostname()
     for container in _labelled(client, {"label": [LABEL + "=1", f"llmkit.host={host}"]}):
-        pid = container.labels.get("llmkit.pid", "")
-        if not pid.isdigit() or not pid_alive(int(pid)):
+        if orphaned(container):
             try:
                 container.remove(force=True)
                 removed += 1

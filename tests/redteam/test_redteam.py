@@ -27,6 +27,7 @@ import pytest
 from autograder.catalog import resolve
 from autograder.grade import grade_submission
 from autograder.sandbox.base import pid_alive
+from autograder.sandbox.docker import orphaned
 from attacks import ATTACKS, FULL, HONEST, Attack
 
 SCENARIO_ROOT = Path(__file__).resolve().parents[1] / "scenarios" / "kit"
@@ -132,19 +133,13 @@ def _leftover_workers(client) -> list[str]:
     workers = _worker_processes()
     owned: set[int] = set()
     for container in client.containers.list(filters={"label": "llmkit.sandbox=1"}):
-        if _session_alive(container):
+        if not orphaned(container):
             try:
                 owned.update(int(row[1]) for row in container.top(ps_args="-eo user,pid").get("Processes") or [])
             except Exception:  # the container ended meanwhile
                 pass
     return [line for line in workers
             if int(line.split()[0]) not in owned and pid_alive(int(line.split()[0]))]
-
-
-def _session_alive(container) -> bool:
-    """Whether the grading session that started `container` still runs (its llmkit.pid label)."""
-    pid = container.labels.get("llmkit.pid", "")
-    return pid.isdigit() and int(pid) > 0 and pid_alive(int(pid))
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
@@ -174,7 +169,7 @@ def test_attack_is_contained(attack: Attack, host, tmp_path):
     assert host["listener"].connections == 0
     # left behind = labelled by a grading session that has ended (others may grade at the same time)
     assert [c for c in client.containers.list(all=True, filters={"label": "llmkit.sandbox=1"})
-            if not _session_alive(c)] == []
+            if orphaned(c)] == []
     assert _leftover_workers(client) == []
     assert shutil.disk_usage("/").used - disk_before < DISK_BOUND
     assert _memory_settles(mem_before), (
