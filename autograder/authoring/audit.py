@@ -15,17 +15,16 @@ such mutant fails the audit, since a broken grader kills nothing.
 from __future__ import annotations
 
 import random
-import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from autograder.catalog import Assignment
 from autograder.errors import SubmissionError
-from autograder.grade import grade_submission
+from autograder.grade import Submission, grade_submission
 from autograder.authoring.mutate import Mutant, mutants
+from autograder.scheduler import LocalPool
 
 TARGET = 0.90  # the assignment bar: at least 90 % of the non-equivalent mutants killed
 
@@ -111,32 +110,29 @@ def audit_assignment(assignment: Assignment, *, sandbox: str = "local", jobs: in
         candidates = sorted(random.Random(seed).sample(candidates, max_mutants), key=lambda m: (m.file, m.line))
     report.total = len(candidates)
 
-    def run(mutant: Mutant) -> tuple[Mutant, bool | None, str]:
+    reference = {name: (solution_dir / name).read_bytes() for name in assignment.manifest.submission.files}
+
+    def run(mutant: Mutant, gpu: str | None) -> tuple[Mutant, bool | None, str]:
         """(mutant, killed, message); killed is None when the mutant could not be graded."""
-        work = Path(tempfile.mkdtemp(prefix="llmkit-mutant-"))
-        try:
-            sub = work / "submission"
-            sub.mkdir()
-            for name in assignment.manifest.submission.files:
-                shutil.copyfile(solution_dir / name, sub / name)
-            (sub / mutant.file).write_text(mutant.source, encoding="utf-8")
-            result = grade_submission(assignment=assignment, source=sub, out_dir=work / "out", sandbox=sandbox,
-                                      suite="hidden", name="mutant", fail_fast=True)
-            if result.status != "graded" or result.graders_fault:
-                killed, message = None, (result.message.splitlines() or [result.status])[0]
-            else:
-                killed, message = result.score < result.max_score, ""
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        files = {**reference, mutant.file: mutant.source.encode("utf-8")}
+        with tempfile.TemporaryDirectory(prefix="llmkit-mutant-") as work:
+            result = grade_submission(assignment=assignment, source=Submission("mutant", stored=files),
+                                      out_dir=Path(work) / "out", sandbox=sandbox, suite="hidden", fail_fast=True)
+        if result.status != "graded" or result.graders_fault:
+            killed, message = None, (result.message.splitlines() or [result.status])[0]
+        else:
+            killed, message = result.score < result.max_score, ""
         if on_result is not None:
             on_result(mutant, killed)
         return mutant, killed, message
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for mutant, killed, message in pool.map(run, candidates):
-            if killed is None:
-                report.not_judged.append((mutant, message))
-            else:
-                (report.killed if killed else report.survived).append(mutant)
+    def crashed(mutant: Mutant, exc: Exception) -> tuple[Mutant, bool | None, str]:
+        raise exc  # a grader bug stops the audit, as it always did
+
+    for mutant, killed, message in LocalPool(jobs=jobs).run(candidates, run, on_crash=crashed):
+        if killed is None:
+            report.not_judged.append((mutant, message))
+        else:
+            (report.killed if killed else report.survived).append(mutant)
     report.seconds = time.monotonic() - started
     return report
