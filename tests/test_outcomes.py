@@ -268,3 +268,25 @@ def test_grade_summary_whole_ids_and_json(run, long_kit, tmp_path):
     assert entry["submission"] == sub.name and entry["assignment"] == LONG_ID
     assert entry["score"] == entry["max_score"] == 9 and entry["status"] == "graded"
     assert Path(entry["results"]).is_file()
+
+
+def test_validate_names_why_a_verdict_changed_between_two_runs():
+    """A flaky test is found by its reason: validate's determinism check names the failing run,
+    its category and the last line of its message, not only the test's id."""
+    from autograder.authoring.validate import _differing_verdicts
+    from autograder.harness.feedback import TestRecord
+    from autograder.results import SubmissionResult
+
+    def run(status: str, category: str, output: str) -> SubmissionResult:
+        record = TestRecord(id="tests/public/test_a.py::test_one", name="test_one", points=2,
+                            score=2 if status == "passed" else 0, status=status, category=category,
+                            visibility="public", output=output, duration=0.1)
+        same = TestRecord(id="tests/public/test_a.py::test_two", name="test_two", points=1, score=1,
+                          status="passed", category="passed", visibility="public", output="", duration=0.1)
+        return SubmissionResult(assignment="x", submission="ref", status="graded", score=record.score + 1,
+                                max_score=3, tests=(record, same))
+
+    differ = _differing_verdicts(run("passed", "passed", ""),
+                                 run("failed", "crash", "Traceback...\nRuntimeError: can't start new thread"))
+    assert differ == ["tests/public/test_a.py::test_one [run 2 failed (crash): RuntimeError: can't start new thread]"]
+    assert _differing_verdicts(run("passed", "passed", ""), run("passed", "passed", "")) == []

@@ -57,8 +57,24 @@ class ValidationReport:
         self.checks.append(Check(name, ok, detail))
 
 
-def _verdicts(result: SubmissionResult) -> dict[str, tuple[str, float]]:
-    return {t.id: (t.status, t.score) for t in result.tests}
+def _differing_verdicts(first: SubmissionResult, second: SubmissionResult) -> list[str]:
+    """The tests whose verdict changed between two runs, each with the failing run's reason (a flaky test
+    is found by its reason: a timeout under load reads differently from a random seed left unset)."""
+    later = {t.id: t for t in second.tests}
+    differ = []
+    for before in first.tests:
+        after = later.get(before.id)
+        if after is not None and (after.status, after.score) == (before.status, before.score):
+            continue
+        failing = [(run, t) for run, t in (("run 1", before), ("run 2", after)) if t is not None and t.status != "passed"]
+        why = "; ".join(f"{run} {t.status} ({t.category}): {_last_line(t.output)}" for run, t in failing)
+        differ.append(f"{before.id} [{why or 'missing from run 2'}]")
+    return differ
+
+
+def _last_line(output: str, limit: int = 240) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return (lines[-1] if lines else "no output")[:limit]
 
 
 def _failing(result: SubmissionResult, limit: int = 8) -> str:
@@ -151,8 +167,8 @@ def validate_assignment(assignment: Assignment, *, sandbox: str = "local") -> Va
 
         second = report.graded(grade_submission(assignment=assignment, source=sol, out_dir=tmp / "ref2", sandbox=sandbox,
                                                 name="reference"))
-        differ = [tid for tid, v in _verdicts(first).items() if _verdicts(second).get(tid) != v]
-        report.add("two runs give identical verdicts", not differ, ", ".join(differ[:6]))
+        differ = _differing_verdicts(first, second)
+        report.add("two runs give identical verdicts", not differ, "; ".join(differ[:4]))
 
         starter_dir = tmp / "starter"
         build_release(sol, starter_dir)

@@ -28,13 +28,21 @@ _MB = 1024 * 1024
 NOBODY_UID = 65534
 
 
-def _count_user_processes(uid: int) -> int:
+# Tasks that other workers sharing the worker's uid may start after this one did (as root every
+# local worker and every Docker container runs as the same unprivileged uid; without root, the
+# student's own parallel checks): the process limit leaves room for them, or a torch thread pool
+# created later in this worker fails with "can't start new thread" because another worker grew.
+SHARED_UID_HEADROOM = 256
+
+
+def _count_user_tasks(uid: int) -> int:
+    """Tasks (processes and their threads) of `uid` now: what RLIMIT_NPROC counts on Linux."""
     count = 0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 if os.stat(f"/proc/{entry}").st_uid == uid:
-                    count += 1
+                    count += len(os.listdir(f"/proc/{entry}/task"))
             except OSError:
                 pass
     return count
@@ -55,9 +63,10 @@ def _limit_setter(limits: Limits, nproc_base: int):
         cap(resource.RLIMIT_FSIZE, limits.file_size_mb * _MB)
         cap(resource.RLIMIT_NOFILE, limits.open_files)
         cap(resource.RLIMIT_CORE, 0)
-        # subtle: RLIMIT_NPROC counts every process of this user, the grader's
-        # included, so the limit is set relative to what is running now.
-        cap(resource.RLIMIT_NPROC, nproc_base + limits.processes)
+        # subtle: RLIMIT_NPROC counts every task (process or thread) of this uid, the grader's
+        # and the other workers' included, so the limit is set relative to what is running now,
+        # with room for the other workers to grow (SHARED_UID_HEADROOM).
+        cap(resource.RLIMIT_NPROC, nproc_base + limits.processes + SHARED_UID_HEADROOM)
 
     return apply
 
@@ -238,7 +247,7 @@ class LocalSandbox(Sandbox):
                 cwd=sub,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_limit_setter(spec.limits, _count_user_processes(self.uid if self.uid is not None else os.getuid())),
+                preexec_fn=_limit_setter(spec.limits, _count_user_tasks(self.uid if self.uid is not None else os.getuid())),
                 **as_user,
             )
         except OSError as exc:
