@@ -119,6 +119,26 @@ def test_validate_mutants_with_a_failing_sandbox_is_exit_4(run, monkeypatch):
     assert "not judged" in result.output and "could not be graded" in result.output
 
 
+def test_validate_mutants_reports_progress_and_each_survivor_as_found(run, monkeypatch):
+    """A torch assignment's audit runs for tens of minutes: the author sees progress, and each
+    survivor as soon as it is found, before the final table."""
+    import autograder.authoring.audit as audit
+    from autograder.cli.authoring import _AuditProgress
+    from autograder.results import SubmissionResult
+
+    def grade(*, assignment, name=None, **kw):  # every mutant keeps full marks: all survive
+        return SubmissionResult(assignment=assignment.id, submission="mutant", status="graded", score=1, max_score=1,
+                                tests=())
+
+    monkeypatch.setattr(audit, "grade_submission", grade)
+    monkeypatch.setattr(_AuditProgress, "PROGRESS_EVERY", 2)
+    result = run("validate", "90", "--mutants", "--max-mutants", "4", "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert result.output.count("survivor found: ") == 4
+    assert "2 mutants graded in" in result.output and "4 mutants graded in" in result.output
+    assert result.output.index("survivor found") < result.output.index("mutation audit (hidden suites)")
+
+
 # -- 3. --mutants on a student copy --------------------------------------------
 
 def test_validate_mutants_on_a_student_copy_is_exit_3(run, tmp_path, monkeypatch):
