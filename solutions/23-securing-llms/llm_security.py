@@ -70,10 +70,8 @@ _HOMOGLYPH_TABLE = {ord(k): v for k, v in HOMOGLYPHS.items()}
 
 def _decode_span(span: str) -> str | None:
     """The decoded text of a base64 span, or None when it is not printable UTF-8 base64."""
-    if len(span) % 4 != 0:
-        return None
-    try:
-        decoded = base64.b64decode(span, validate=True).decode("utf-8")
+    try:  # a length that is not a multiple of 4 fails with "Incorrect padding"
+        decoded = base64.b64decode(span).decode("utf-8")
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
         return None
     return decoded if decoded.isprintable() else None
@@ -154,12 +152,8 @@ def luhn_valid(digits: str) -> bool:
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+        d = int(ch) * (1 + i % 2)  # double every second digit from the right
+        total += d // 10 + d % 10  # 2d > 9 becomes 2d - 9, the sum of its digits
     return total % 10 == 0
     ### END SOLUTION
 
@@ -179,10 +173,12 @@ def redact_pii(text: str) -> tuple[str, list[tuple[int, int, str]]]:
         for m in re.finditer(pattern, text):
             if label == "CARD" and not luhn_valid(re.sub(r"[ -]", "", m.group(0))):
                 continue
-            candidates.append((m.start(), -(m.end() - m.start()), priority, m.end(), label))
+            # for one start, the longer match is the one that ends later
+            candidates.append((m.start(), -m.end(), priority, label))
     candidates.sort()
     kept: list[tuple[int, int, str]] = []
-    for start, _, _, end, label in candidates:
+    for start, neg_end, _, label in candidates:
+        end = -neg_end
         if not kept or start >= kept[-1][1]:
             kept.append((start, end, label))
     pieces, last = [], 0
@@ -240,13 +236,11 @@ def guard_stream(chunks: Iterable[str], canary: str) -> Iterator[str]:
             out.append(pending[:i] + REDACTED)
             pending = pending[i + len(canary):]
             i = pending.find(canary)
-        hold = 0
-        for k in range(min(len(canary) - 1, len(pending)), 0, -1):
-            if pending.endswith(canary[:k]):
-                hold = k
-                break
-        out.append(pending[: len(pending) - hold])
-        pending = pending[len(pending) - hold:]
+        # hold back the longest end of pending that could start the canary (never all of it:
+        # pending holds no full canary any more)
+        cut = next((j for j in range(len(pending)) if canary.startswith(pending[j:])), len(pending))
+        out.append(pending[:cut])
+        pending = pending[cut:]
         yield "".join(out)
     yield pending
     ### END SOLUTION
