@@ -153,7 +153,8 @@ def luhn_valid(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch) * (1 + i % 2)  # double every second digit from the right
-        total += d // 10 + d % 10  # 2d > 9 becomes 2d - 9, the sum of its digits
+        d = d // 10 + d % 10  # a double above 9 becomes the sum of its digits (= 2d - 9)
+        total += d
     return total % 10 == 0
     ### END SOLUTION
 
