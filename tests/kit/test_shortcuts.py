@@ -391,6 +391,25 @@ SHORTCUTS = [
              'import importlib\nscorer = importlib.import_module("rouge_score.rouge_scorer")\n'
              's = scorer.RougeScorer(["rougeL"], use_stemmer=False).score(reference, hypothesis)["rougeL"]\n'
              'return {"precision": s.precision, "recall": s.recall, "fmeasure": s.fmeasure}\n'),
+    # 23: the detector's paired metrics (recall >= 0.9 AND FPR <= 0.05 in every detection test, and guard tests
+    # that hold both a benign and an injected message) defeat "flag everything" and "flag nothing": they use no
+    # library, so no policy hit, and must score no more than a detector that raises. PII / homoglyph libraries
+    # are not in the worker (standard library only); the policy zeroes them however they are reached.
+    Shortcut("23-securing-llms", "f-flag-everything", "llm_security.py", "detect_injection",
+             'return 1.0, ["everything"]\n', policy=False),
+    Shortcut("23-securing-llms", "g-flag-nothing", "llm_security.py", "detect_injection", "return 0.0, []\n",
+             policy=False),
+    Shortcut("23-securing-llms", "a-import", "llm_security.py", "luhn_valid",
+             "from stdnum import luhn\nreturn digits.isascii() and digits.isdigit() and luhn.is_valid(digits)\n"),
+    Shortcut("23-securing-llms", "b-importlib", "llm_security.py", "normalize",
+             'import importlib\nftfy = importlib.import_module("ftfy")\n'
+             'text = ftfy.fix_text(text, normalization="NFKC")\n'
+             'return "".join(HOMOGLYPHS.get(ch, ch) for ch in text if ch not in ZERO_WIDTH)\n'),
+    Shortcut("23-securing-llms", "c-__import__-alias", "llm_security.py", "redact_pii",
+             '_imp = __import__\nanalyzer = _imp("presidio_" + "analyzer").AnalyzerEngine()\n'
+             'found = analyzer.analyze(text=text, language="en")\n'
+             'spans = sorted((r.start, r.end, r.entity_type) for r in found)\n'
+             'return text, spans\n'),
 ]
 
 
