@@ -89,6 +89,17 @@ def run_suite(*, base: Path, test_paths: list[Path], submission: Path, records: 
     return code, time.monotonic() - started
 
 
+def session_error_line(log: Path, limit: int = 300) -> str:
+    """The line of a grading session's log that says why pytest stopped: the last INTERNALERROR line
+    (a harness or plugin bug), else the last line; so a grader failure names its cause in the result."""
+    try:
+        lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "no log"
+    internal = [line for line in lines if line.startswith("INTERNALERROR>") and line != "INTERNALERROR>"]
+    return ((internal or lines or ["empty log"])[-1])[:limit]
+
+
 def stop_session(proc: subprocess.Popen) -> None:
     """SIGTERM the session's process group, then SIGKILL whatever is left after the grace period."""
     try:
@@ -256,7 +267,7 @@ def grade_intake(*, assignment: Assignment, intake: Intake | SubmissionError, wo
     if code is None:
         note = f"The grading session ran past {session_timeout(assignment):.0f} s and was stopped; unfinished tests count as failed."
     elif code not in (0, 1):
-        note = f"The grading session ended with pytest exit code {code}; see grader.log."
+        note = f"The grading session ended with pytest exit code {code} ({session_error_line(out_dir / 'grader.log')}); see grader.log."
     meta["pytest_exit"] = code
     try:
         result = assemble(assignment.id, name, records, problems=intake.problems, execution_time=seconds,

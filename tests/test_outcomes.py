@@ -110,6 +110,24 @@ def test_audit_with_a_failing_sandbox_judges_nothing_and_fails(monkeypatch):
     assert not report.killed and not report.survived
     assert len(report.not_judged) == 5 and all("Sandbox failure" in msg for _, msg in report.not_judged)
     assert report.grader_failed and not report.ok
+    kept = [Path(msg.rsplit("(kept: ", 1)[1].rstrip(")")) for _, msg in report.not_judged]
+    assert all(folder.is_dir() for folder in kept)  # the author can read what went wrong
+    for folder in kept:
+        shutil.rmtree(folder)
+
+
+def test_a_grading_session_that_pytest_ends_with_an_internal_error_names_it(tmp_path):
+    """pytest exit code 3 (a harness bug, found under load in mutation audits) is a grader failure
+    whose message quotes the INTERNALERROR line, not only 'see grader.log'."""
+    from autograder.grade import session_error_line
+
+    log = tmp_path / "grader.log"
+    log.write_text("collected 3 items\nINTERNALERROR> Traceback (most recent call last):\n"
+                   "INTERNALERROR>   File \"x.py\", line 1\nINTERNALERROR> KeyError: 'nodeid'\nINTERNALERROR>\n")
+    assert session_error_line(log) == "INTERNALERROR> KeyError: 'nodeid'"
+    log.write_text("1 failed\nsomething else ended it\n")
+    assert session_error_line(log) == "something else ended it"
+    assert session_error_line(tmp_path / "missing.log") == "no log"
 
 
 def test_validate_mutants_with_a_failing_sandbox_is_exit_4(run, monkeypatch):

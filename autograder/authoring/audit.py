@@ -15,6 +15,7 @@ such mutant fails the audit, since a broken grader kills nothing.
 from __future__ import annotations
 
 import random
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,15 +114,17 @@ def audit_assignment(assignment: Assignment, *, sandbox: str = "local", jobs: in
     reference = {name: (solution_dir / name).read_bytes() for name in assignment.manifest.submission.files}
 
     def run(mutant: Mutant, gpu: str | None) -> tuple[Mutant, bool | None, str]:
-        """(mutant, killed, message); killed is None when the mutant could not be graded."""
+        """(mutant, killed, message); killed is None when the mutant could not be graded, and then its
+        grading folder (grader.log, records) is kept for the author: the message names it."""
         files = {**reference, mutant.file: mutant.source.encode("utf-8")}
-        with tempfile.TemporaryDirectory(prefix="llmkit-mutant-") as work:
-            result = grade_submission(assignment=assignment, source=Submission("mutant", stored=files),
-                                      out_dir=Path(work) / "out", sandbox=sandbox, suite="hidden", fail_fast=True)
+        work = Path(tempfile.mkdtemp(prefix="llmkit-mutant-"))
+        result = grade_submission(assignment=assignment, source=Submission("mutant", stored=files),
+                                  out_dir=work / "out", sandbox=sandbox, suite="hidden", fail_fast=True)
         if result.status != "graded" or result.graders_fault:
-            killed, message = None, (result.message.splitlines() or [result.status])[0]
+            killed, message = None, (result.message.splitlines() or [result.status])[0] + f" (kept: {work})"
         else:
             killed, message = result.score < result.max_score, ""
+            shutil.rmtree(work, ignore_errors=True)
         if on_result is not None:
             on_result(mutant, killed)
         return mutant, killed, message
