@@ -134,6 +134,7 @@ class WorkerSession:
         self._fatal: StudentError | None = None
         self._starting: threading.Thread | None = None
         self._start_error: StudentError | None = None
+        self._served = False  # has the current worker answered any request (seen any test's input)?
 
     def start_in_background(self) -> None:
         """Start the worker now, in a thread, so that it imports the submission while pytest
@@ -206,9 +207,11 @@ class WorkerSession:
                 self._join_start()
             except StudentError:
                 pass  # remembered as fatal
-        if self.worker is not None:
+        if self.worker is not None and self._served:
             self.worker.kill()
             self.worker = None
+        # a worker no test has used yet (a hidden-only run: a mutation audit, a rerun of the hidden
+        # suite) has seen no input and printed nothing to feedback: it serves the hidden tests as is
         self.feeds.clear()
         self.callbacks.clear()
 
@@ -303,6 +306,7 @@ class WorkerSession:
                 # Starting (and importing the submission) is not charged to the test.
                 deadline.extend(time.monotonic() - started)
         worker = self.worker
+        self._served = True
         if deadline.overrun():
             raise TestOverrun(deadline.overrun_message())
         remaining = deadline.remaining()

@@ -49,3 +49,36 @@ def test_a_worker_starts_threads_after_another_process_of_its_uid_grew(tmp_path)
             hog.kill()
             hog.wait()
         session.close()
+
+
+def _calc_session(tmp_path):
+    (tmp_path / "sub.py").write_text("import os\ndef pid():\n    return os.getpid()\n")
+    return WorkerSession(LocalSandbox(), WorkerSpec(submission_dir=tmp_path, modules=("sub",), packages=()))
+
+
+def test_the_hidden_suite_reuses_a_worker_no_test_has_used(tmp_path):
+    """A hidden-only run (each mutant of an audit) keeps the worker started while pytest collected:
+    it has seen no input, so restarting it would only cost another import of the submission."""
+    session = _calc_session(tmp_path)
+    try:
+        session.start_in_background()
+        session.enter_hidden()
+        worker = session.worker
+        assert worker is not None
+        Student(session, "sub", tmp_path, Deadline(60)).call("pid")
+        assert session.worker is worker and session.restarts == 0
+    finally:
+        session.close()
+
+
+def test_the_hidden_suite_gets_a_fresh_worker_after_public_tests(tmp_path):
+    """A worker that answered a public test may hold that test's inputs: the hidden suite never sees it."""
+    session = _calc_session(tmp_path)
+    try:
+        student = Student(session, "sub", tmp_path, Deadline(60))
+        public_pid = student.call("pid")
+        session.enter_hidden()
+        assert session.worker is None
+        assert student.call("pid") != public_pid
+    finally:
+        session.close()
