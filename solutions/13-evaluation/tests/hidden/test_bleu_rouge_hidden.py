@@ -46,7 +46,7 @@ def test_corpus_bleu_default_smoothing_is_exp(student, oracle):
 
 @pytest.mark.points(2)
 def test_corpus_bleu_edge_cases(student, oracle):
-    """Edge cases equal sacrebleu: an empty hypothesis, hypotheses shorter than 4 tokens, a perfect match, clipped repeats, missing higher-order matches, no match at all."""
+    """Edge cases equal sacrebleu: an empty hypothesis, hypotheses shorter than 4 tokens, a perfect match, clipped repeats, missing higher-order matches, no match at all, empty hypothesis and reference, a one-token hypothesis."""
     cases = [
         (["", "a b c d"], [["a b c d"], ["a b c d"]]),
         (["a b", "c"], [["a b"], ["c d"]]),
@@ -56,6 +56,8 @@ def test_corpus_bleu_edge_cases(student, oracle):
         (["a b x c d y"], [["a b c d"]]),
         ([""], [["a b"]]),
         (["v w x y z", "q r s t"], [["a b c d e"], ["a b c d"]]),
+        ([""], [[""]]),
+        (["a"], [["a b c"]]),
     ]
     for i, (hyps, refs) in enumerate(cases):
         for smooth in ("none", "exp"):

@@ -29,7 +29,8 @@ CANDIDATES = [
 def test_encode_pair_whitespace_cases(student):
     """encode_pair moves every trailing whitespace character (spaces, tabs, newlines) and nothing else."""
     cases = [("Answer:  ", "B", ("Answer:", "  B")), ("x\t\n", "y", ("x", "\t\ny")), ("no space", "z", ("no space", "z")),
-             ("   ", "w", ("", "   w")), (" lead", " c", (" lead", " c")), ("", "e", ("", "e"))]
+             ("   ", "w", ("", "   w")), (" lead", " c", (" lead", " c")), ("", "e", ("", "e")),
+             ("Q: 2+2? A: ", "4", ("Q: 2+2? A:", " 4")), ("tab\t", "t", ("tab", "\tt"))]
     for context, continuation, want in cases:
         assert_equal(student.call("encode_pair", context, continuation), want, what=f"encode_pair case {cases.index((context, continuation, want))}")
 
@@ -108,7 +109,7 @@ def test_acc_norm_counts_characters_not_bytes(student, oracle):
 @pytest.mark.points(1)
 def test_multiple_choice_metrics_rejects_bad_input(student):
     """multiple_choice_metrics raises ValueError for no question and for an empty choice string."""
-    for args in [([], [], []), ([[-1.0, -2.0]], [["a", ""]], [0])]:
+    for args in [([], [], []), ([[-1.0, -2.0]], [["ab", ""]], [0])]:
         with pytest.raises(StudentError) as err:
             student.call("multiple_choice_metrics", *args)
         assert err.value.exc_type == "ValueError", f"expected ValueError, got {err.value.exc_type}"
