@@ -35,7 +35,7 @@ GGUF_TYPE_UINT8, GGUF_TYPE_INT8, GGUF_TYPE_UINT16, GGUF_TYPE_INT16 = 0, 1, 2, 3
 GGUF_TYPE_UINT32, GGUF_TYPE_INT32, GGUF_TYPE_FLOAT32, GGUF_TYPE_BOOL = 4, 5, 6, 7
 GGUF_TYPE_STRING, GGUF_TYPE_ARRAY, GGUF_TYPE_UINT64, GGUF_TYPE_INT64, GGUF_TYPE_FLOAT64 = 8, 9, 10, 11, 12
 
-# tensor types (uint32 in the file) and their (block size, bytes per block)
+# ggml tensor types (uint32 in the file)
 GGML_TYPES = {"F32": 0, "F16": 1, "Q8_0": 8}
 QK8_0 = 32  # values per Q8_0 block; a block is 2 bytes of float16 scale + 32 int8 = 34 bytes
 

@@ -11,7 +11,7 @@ from autograder.harness.expect import assert_equal
 
 @pytest.mark.points(3)
 def test_q8_0_random_shapes_and_magnitudes(student, oracle):
-    """quantize_q8_0 equals gguf.quants.quantize byte for byte on 1-D, 2-D and 3-D tensors, float32
+    """quantize_q8_0 equals gguf.quants.quantize byte for byte on tensors of one to three dims, float32
     and float64 input, over many orders of magnitude."""
     rng = np.random.default_rng(50)
     cases = [rng.standard_normal(32).astype(np.float32),
@@ -68,7 +68,7 @@ def test_q8_0_rejects_bad_lengths(student):
 
 @pytest.mark.points(1)
 def test_dequantize_q8_0_hidden(student, oracle):
-    """dequantize_q8_0 equals gguf.quants.dequantize on 1-D and 3-D data with zero blocks."""
+    """dequantize_q8_0 equals gguf.quants.dequantize on data of several shapes, with zero blocks."""
     rng = np.random.default_rng(53)
     x = (rng.standard_normal((2, 3, 64)) * 7).astype(np.float32)
     x[1, 2, :32] = 0.0
