@@ -29,14 +29,14 @@ def _rows_matching(got, want) -> int:
 
 @pytest.mark.points(3)
 def test_gptq_no_worse_than_rtn_on_other_layers(student, oracle):
-    """On layers of other sizes, seeds, bit widths and groups, GPTQ's calibration error is no worse
+    """On layers of other sizes, seeds, bit widths and groups, GPTQ's calibration error is lower
     than round-to-nearest's on the same grid."""
     for seed, rows, cols, n, bits, gs, damp in CASES:
         W, X = oracle.calibration(seed, rows, cols, n)
         W_hat = student.call("gptq", W, X, bits, gs, damp)
         assert isinstance(W_hat, np.ndarray) and W_hat.shape == W.shape, "gptq must return an array of W's shape"
         rtn = oracle.layer_error(X, W, oracle.rtn_oracle(W, bits, gs))
-        assert oracle.layer_error(X, W, W_hat) <= rtn, "GPTQ's calibration error is worse than round-to-nearest's"
+        assert oracle.layer_error(X, W, W_hat) < rtn, "GPTQ's calibration error is not lower than round-to-nearest's"
 
 
 @pytest.mark.points(2)
@@ -64,14 +64,14 @@ def test_gptq_matches_the_reference_algorithm(student, oracle):
 @pytest.mark.points(2)
 def test_gptq_dead_inputs(student, oracle):
     """Inputs that are always zero in the calibration data give zero columns in W_hat, and the rest
-    still matches the reference algorithm and beats round-to-nearest."""
+    still matches the reference algorithm and is lower than round-to-nearest's error."""
     W, X = oracle.calibration(80, 16, 32, 128)
     X[:, [0, 5, 31]] = 0.0
     W_hat = student.call("gptq", W, X, 4, 8, 0.01)
     assert np.all(np.asarray(W_hat)[:, [0, 5, 31]] == 0.0), "a dead input's column is not zero"
     assert _rows_matching(W_hat, oracle.gptq_oracle(W, X, 4, 8, 0.01)) >= 15, "W_hat differs from the reference GPTQ"
     rtn = oracle.layer_error(X, W, oracle.rtn_oracle(W, 4, 8))
-    assert oracle.layer_error(X, W, W_hat) <= rtn, "GPTQ's calibration error is worse than round-to-nearest's"
+    assert oracle.layer_error(X, W, W_hat) < rtn, "GPTQ's calibration error is not lower than round-to-nearest's"
 
 
 @pytest.mark.points(1)
