@@ -27,6 +27,13 @@ def _model(seed: int):
         "llama.vocab_size": -(2 ** 31),
         "general.big": 2 ** 31,
         "general.neg_big": -(2 ** 40),
+        "general.min_int64": -(2 ** 63),
+        "general.max_int64": 2 ** 63 - 1,
+        "general.max_int32": 2 ** 31 - 1,
+        "general.mid_int32": 2 ** 30,
+        "general.below_int32": -(2 ** 31) - 1,
+        "general.one_string": ["only"],
+        "general.one_int": [7],
         "general.flag": False,
         "tokenizer.ggml.tokens": ["<unk>", "a", "ß", " b"],
         "tokenizer.ggml.scores": [0.1, -2.0, 3.5, 1e-3],
@@ -59,7 +66,7 @@ def test_gguf_bytes_equal_gguf_writer(student, oracle, tmp_path):
 def test_gguf_bytes_equal_with_other_alignments(student, oracle, tmp_path):
     """With a smaller and a larger alignment the file equals GGUFWriter's with general.alignment set."""
     tensors, meta = _model(61)
-    for alignment in (8, 128):
+    for alignment in (1, 8, 128):
         got = _write(student, oracle, f"aligned{alignment}.gguf", tensors[:3], {"general.architecture": "gpt2",
                      "gpt2.block_count": 1}, alignment)
         want = oracle.gguf_writer_bytes(tensors[:3], {"general.architecture": "gpt2", "gpt2.block_count": 1},
@@ -92,14 +99,19 @@ def test_gguf_metadata_hidden(student, oracle, tmp_path):
     tensors, meta = _model(63)
     got = oracle.read_gguf(_write(student, oracle, "meta.gguf", tensors[:1], meta), tmp_path)
     assert list(got.kv) == list(meta), "metadata keys or their order differ"
-    want_types = {"llama.vocab_size": ["INT32"], "general.big": ["INT64"], "general.neg_big": ["INT64"],
+    want_types = {"llama.vocab_size": ["INT32"], "general.big": ["INT64"], "general.neg_big": ["INT64"], "general.min_int64": ["INT64"],
+                  "general.max_int64": ["INT64"], "general.max_int32": ["INT32"], "general.mid_int32": ["INT32"],
+                  "general.below_int32": ["INT64"], "general.one_string": ["ARRAY", "STRING"],
+                  "general.one_int": ["ARRAY", "INT32"],
                   "general.flag": ["BOOL"], "general.description": ["STRING"], "general.name": ["STRING"],
                   "general.mixed_ints": ["ARRAY", "INT64"], "general.flags": ["ARRAY", "BOOL"],
                   "tokenizer.ggml.token_type": ["ARRAY", "INT32"], "llama.context_length": ["INT32"],
                   "llama.attention.layer_norm_rms_epsilon": ["FLOAT32"], "tokenizer.ggml.scores": ["ARRAY", "FLOAT32"]}
     for key, types in want_types.items():
         assert got.kv[key][0] == types, f"the value type of {key} differs"
-    for key in ("general.name", "general.description", "llama.vocab_size", "general.big", "general.neg_big",
+    for key in ("general.name", "general.description", "llama.vocab_size", "general.big", "general.neg_big", "general.min_int64",
+                "general.max_int64", "general.max_int32", "general.mid_int32", "general.below_int32", "general.one_string",
+                "general.one_int",
                 "general.flag", "general.mixed_ints", "general.flags", "tokenizer.ggml.tokens"):
         assert got.kv[key][1] == meta[key], f"the value of {key} differs"
     assert got.kv["llama.attention.layer_norm_rms_epsilon"][1] == float(np.float32(1e-5)), "a FLOAT32 value differs"
@@ -127,6 +139,9 @@ def test_gguf_invalid_arguments_raise_value_error(student):
         ([("w", np.ones((1, 1, 1, 1, 2), dtype=np.float32), "F32")], meta, 32, "five dims"),
         ([("w", np.ones(48, dtype=np.float32), "Q8_0")], meta, 32, "a partial Q8_0 block"),
         ([ok], meta, 48, "an alignment that is not a power of two"),
+        ([ok], meta, 0, "a zero alignment"),
+        ([ok], {**meta, "x": 2 ** 63}, 32, "an int beyond int64"),
+        ([ok], {**meta, "x": [[1], [2]]}, 32, "a nested array"),
         ([ok], {**meta, "general.alignment": 64}, 32, "a general.alignment key"),
         ([ok], {**meta, "x": []}, 32, "an empty array"),
         ([ok], {**meta, "x": [1, "a"]}, 32, "a mixed array"),

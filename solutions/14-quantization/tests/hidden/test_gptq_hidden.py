@@ -65,23 +65,26 @@ def test_gptq_matches_the_reference_algorithm(student, oracle):
 def test_gptq_dead_inputs(student, oracle):
     """Inputs that are always zero in the calibration data give zero columns in W_hat, and the rest
     still matches the reference algorithm and is lower than round-to-nearest's error."""
-    W, X = oracle.calibration(80, 16, 32, 128)
-    X[:, [0, 5, 31]] = 0.0
-    W_hat = student.call("gptq", W, X, 4, 8, 0.01)
-    assert np.all(np.asarray(W_hat)[:, [0, 5, 31]] == 0.0), "a dead input's column is not zero"
-    assert _rows_matching(W_hat, oracle.gptq_oracle(W, X, 4, 8, 0.01)) >= 15, "W_hat differs from the reference GPTQ"
-    rtn = oracle.layer_error(X, W, oracle.rtn_oracle(W, 4, 8))
-    assert oracle.layer_error(X, W, W_hat) < rtn, "GPTQ's calibration error is not lower than round-to-nearest's"
+    for seed, dead, damp in ((80, [0, 5, 31], 0.01), (81, [1, 2, 9, 17, 30], 0.1)):
+        W, X = oracle.calibration(seed, 16, 32, 128)
+        X = X * 0.2  # small activations: the diagonal entries set for the dead inputs weigh in the damping
+        X[:, dead] = 0.0
+        W_hat = student.call("gptq", W, X, 4, 8, damp)
+        assert np.all(np.asarray(W_hat)[:, dead] == 0.0), "a dead input's column is not zero"
+        assert _rows_matching(W_hat, oracle.gptq_oracle(W, X, 4, 8, damp)) >= 15, "W_hat differs from the reference GPTQ"
+        rtn = oracle.layer_error(X, W, oracle.rtn_oracle(W, 4, 8))
+        assert oracle.layer_error(X, W, W_hat) < rtn, "GPTQ's calibration error is not lower than round-to-nearest's"
 
 
 @pytest.mark.points(1)
 def test_gptq_invalid_arguments_raise_value_error(student):
-    """gptq raises ValueError when X's columns do not match W's, and when the group size does not
-    divide the columns."""
+    """gptq raises ValueError for calibration inputs of the wrong shape and for a group size that
+    does not fit the columns."""
     rng = np.random.default_rng(81)
     W, X = rng.standard_normal((4, 16)), rng.standard_normal((20, 16))
     for args, what in (((W, X[:, :12], 4, None, 0.01), "mismatched inputs"),
-                       ((W, X, 4, 6, 0.01), "a group size that does not divide the columns")):
+                       ((W, X, 4, 6, 0.01), "a group size that does not divide the columns"),
+                       ((W, X[0], 4, None, 0.01), "one-dimensional inputs")):
         with pytest.raises(StudentError) as info:
             student.call("gptq", *args)
         assert info.value.exc_type == "ValueError", f"gptq with {what} must raise ValueError"

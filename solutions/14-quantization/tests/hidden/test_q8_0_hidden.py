@@ -33,6 +33,8 @@ def test_q8_0_extreme_blocks(student, oracle):
     x[6] = 0.0
     x[6, 5] = -1e-3  # one outlier, the rest zeros
     x[7, ::2] = -0.0
+    x = np.concatenate([x, (base[:1] / np.abs(base[:1]).max() * 127).astype(np.float32)])  # d exactly 1
+    x[-1, 3] = np.float32(-2.5)
     assert_equal(student.call("quantize_q8_0", x.astype(np.float32)), oracle.q8_0(x), dtype=True,
                  what="Q8_0 bytes of extreme blocks")
 
@@ -51,6 +53,16 @@ def test_q8_0_near_ties_hidden(student, oracle):
         rows.append(rng.permutation(np.concatenate([[amax], near]).astype(np.float32)))
     x = np.stack(rows).reshape(4, 6 * 32)
     assert_equal(student.call("quantize_q8_0", x), oracle.q8_0(x), dtype=True, what="Q8_0 bytes of near-tie blocks")
+    # float64 input exactly on the float64 ties, converted to float32 first
+    rows = []
+    for _ in range(16):
+        amax = np.float32(rng.uniform(0.01, 50.0))
+        d = np.float64(amax / np.float32(127))
+        k = rng.integers(-126, 127, 31)
+        rows.append(np.concatenate([[np.float64(amax)], (k + 0.5) * d + rng.choice([-1, 0, 1], size=31) * d * 1e-9]))
+    x = np.stack(rows)
+    assert_equal(student.call("quantize_q8_0", x), oracle.q8_0(x), dtype=True,
+                 what="Q8_0 bytes of float64 near-tie blocks")
 
 
 @pytest.mark.points(1)
@@ -72,6 +84,7 @@ def test_dequantize_q8_0_hidden(student, oracle):
     rng = np.random.default_rng(53)
     x = (rng.standard_normal((2, 3, 64)) * 7).astype(np.float32)
     x[1, 2, :32] = 0.0
-    for data in (oracle.q8_0(x), oracle.q8_0(x.reshape(-1))):
+    long = (rng.standard_normal(40 * 32) * 3).astype(np.float32)  # one row of many blocks
+    for data in (oracle.q8_0(x), oracle.q8_0(x.reshape(-1)), oracle.q8_0(long)):
         assert_equal(student.call("dequantize_q8_0", data), oracle.dequant_q8_0(data), dtype=True,
                      what="dequantized values")

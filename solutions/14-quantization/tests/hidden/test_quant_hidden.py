@@ -16,6 +16,7 @@ CASES = [  # (rows, cols, bits, per, group_size, dtype)
     (3, 64, 2, "group", 8, np.float64),
     (4, 40, 5, "group", 20, np.float32),
     (9, 12, 6, "row", 4, np.float64),
+    (3, 5, 7, "group", 1, np.float64),
 ]
 
 
@@ -131,7 +132,8 @@ def test_invalid_arguments_raise_value_error(student):
     w = np.ones((4, 12))
     bad = [((np.ones(12), 8, "tensor", 4), "a 1-D weight"), ((w, 1, "row", 4), "bits below the range"),
            ((w, 9, "row", 4), "bits above the range"), ((w, 8, "column", 4), "an unknown granularity"),
-           ((w, 8, "group", 5), "a group size that does not divide the columns")]
+           ((w, 8, "group", 5), "a group size that does not divide the columns"),
+           ((w, 8, "group", 0), "a group size below one")]
     for name in ("absmax_quantize", "zeropoint_quantize"):
         for args, what in bad:
             with pytest.raises(StudentError) as info:
