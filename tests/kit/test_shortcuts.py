@@ -218,6 +218,22 @@ _SACREBLEU_BODY = (
     "        \"precisions\": list(out.precisions), \"sys_len\": out.sys_len, \"ref_len\": out.ref_len}}\n"
 )
 
+# -- 14: Q8_0 and the GGUF file through gguf-py (not in the worker: numpy only) ---------------------
+
+_GGUF_WRITER_BODY = (
+    "{imp}"
+    "w = {mod}.GGUFWriter(path, metadata[\"general.architecture\"])\n"
+    "for key, value in list(metadata.items())[1:]:\n"
+    "    w.add_key_value(key, value, {mod}.GGUFValueType.get_type(value))\n"
+    "for name, array, ttype in tensors:\n"
+    "    if ttype == \"Q8_0\":\n"
+    "        w.add_tensor(name, {mod}.quants.quantize(np.asarray(array, dtype=np.float32), {mod}.GGMLQuantizationType.Q8_0),\n"
+    "                     raw_dtype={mod}.GGMLQuantizationType.Q8_0)\n"
+    "    else:\n"
+    "        w.add_tensor(name, np.asarray(array, dtype=np.float32 if ttype == \"F32\" else np.float16))\n"
+    "w.write_header_to_file()\nw.write_kv_data_to_file()\nw.write_tensors_to_file()\nw.close()\n"
+)
+
 SHORTCUTS = [
     Shortcut("01-tokenization", "a-import", "bpe.py", "Tokenizer.encode", "import tiktoken\n" + _TIKTOKEN_ENCODE),
     Shortcut("01-tokenization", "b-importlib", "bpe.py", "Tokenizer.encode",
@@ -410,6 +426,14 @@ SHORTCUTS = [
              'found = analyzer.analyze(text=text, language="en")\n'
              'spans = sorted((r.start, r.end, r.entity_type) for r in found)\n'
              'return text, spans\n'),
+    Shortcut("14-quantization", "a-import", "quantization.py", "quantize_q8_0",
+             "import gguf\n"
+             "return gguf.quants.quantize(np.asarray(x, dtype=np.float32), gguf.GGMLQuantizationType.Q8_0)\n"),
+    Shortcut("14-quantization", "b-importlib", "quantization.py", "write_gguf", _GGUF_WRITER_BODY.format(
+             imp='import importlib\ngg = importlib.import_module("gguf")\n', mod="gg")),
+    Shortcut("14-quantization", "c-__import__-alias", "quantization.py", "dequantize_q8_0",
+             '_imp = __import__\ngq = _imp("gg" + "uf.quants", fromlist=["dequantize"])\n'
+             'return gq.dequantize(np.asarray(data, dtype=np.uint8), 8)\n'),
 ]
 
 
