@@ -39,7 +39,7 @@ def test_pack_conserves_tokens(student, oracle):
 
 @pytest.mark.points(2)
 def test_pack_edge_cases(student):
-    """No documents gives zero rows; an exact fit has no padding row; empty documents still get their EOS."""
+    """No documents gives zero rows; an exact fit has no padding row; empty documents still get their EOS; seq_len < 1 raises ValueError."""
     out = student.call("pack", [], 4, 9, 0)
     assert_equal(out["input_ids"], np.zeros((0, 4), dtype=np.int64))
     assert_equal(out["position_ids"], np.zeros((0, 4), dtype=np.int64))
@@ -50,6 +50,7 @@ def test_pack_edge_cases(student):
     out = student.call("pack", [[], [], [4]], 3, 9, 0)
     assert_equal(out["input_ids"], np.array([[9, 9, 4], [9, 0, 0]]))
     assert_equal(out["position_ids"], np.array([[0, 0, 0], [0, 0, 0]]))  # a row restarts at 0
-    with pytest.raises(StudentError) as info:
-        student.call("pack", [[1]], -3, 0, 0)
-    assert info.value.exc_type == "ValueError"
+    for bad_seq_len in (0, -3):
+        with pytest.raises(StudentError) as info:
+            student.call("pack", [[1]], bad_seq_len, 0, 0)
+        assert info.value.exc_type == "ValueError", f"seq_len < 1: expected ValueError, got {info.value.exc_type}"
