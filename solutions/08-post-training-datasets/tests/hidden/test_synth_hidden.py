@@ -47,3 +47,8 @@ def test_synth_round_counts_add_up_and_laziness(student, oracle):
     got = student.call("synth_round", [], feed, 10, 3, 5, 0.99, [])
     assert_equal(list(got["instructions"]), ["Name two rivers", "Sing a long happy song"])
     assert_equal(dict(got["counts"]), {"generated": 4, "length": 2, "keyword": 0, "duplicate": 0, "kept": 2})
+    # a ROUGE-L F equal to the threshold is kept ("a b x y" vs "a b c d": F = 0.5 exactly); above it is a duplicate
+    feed = student.feed(["1. a b x y\n2. a b c d e"])
+    got = student.call("synth_round", ["a b c d"], feed, 10, 3, 10, 0.5, [])
+    assert_equal(list(got["instructions"]), ["a b x y"])
+    assert_equal(dict(got["counts"]), {"generated": 2, "length": 0, "keyword": 0, "duplicate": 1, "kept": 1})
