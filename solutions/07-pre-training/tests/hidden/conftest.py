@@ -39,21 +39,25 @@ def cosine_by_torch(max_lr: float, min_lr: float, warmup: int, end: int) -> list
     return out
 
 
-def adamw_updates(base, model_config: dict, train: dict, batches_per_update) -> dict:
+def adamw_updates(base, model_config: dict, train: dict, batches_per_update) -> tuple[dict, list[float]]:
     """Parameters after one AdamW update per entry of `batches_per_update` (a list of micro-batch lists),
-    lr of update k = lr(k, ...), full-batch mean loss, clip_grad_norm_ when grad_clip > 0."""
+    lr of update k = lr(k, ...), full-batch mean loss, clip_grad_norm_ when grad_clip > 0; and the mean
+    loss of each update (before its step)."""
     model = base.llama(model_config, train["seed"])
     opt = torch.optim.AdamW(model.parameters(), lr=train["max_lr"], betas=(train["beta1"], train["beta2"]),
                             eps=train["eps"], weight_decay=train["weight_decay"])
+    losses = []
     for k, batches in enumerate(batches_per_update):
         for g in opt.param_groups:
             g["lr"] = lr(k, train["max_lr"], train["min_lr"], train["warmup_steps"], train["cosine_steps"])
         opt.zero_grad(set_to_none=True)
-        base.torch_loss(model, batches).backward()
+        loss = base.torch_loss(model, batches)
+        losses.append(loss.item())
+        loss.backward()
         if train["grad_clip"] > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), train["grad_clip"])
         opt.step()
-    return {n: p.detach().clone() for n, p in model.named_parameters()}
+    return {n: p.detach().clone() for n, p in model.named_parameters()}, losses
 
 
 @pytest.fixture(scope="session")

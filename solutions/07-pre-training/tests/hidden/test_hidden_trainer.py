@@ -12,17 +12,18 @@ from autograder.harness.expect import assert_close, assert_equal
 @pytest.mark.limits(seconds=180)
 def test_updates_match_torch_adamw_with_the_schedule(student, oracle, device):
     """Four updates on given micro-batches equal torch AdamW with lr_at per step, the full batch's mean
-    loss, weight decay and gradient clipping (rel 1e-4, abs 1e-5), and step counts the updates."""
+    loss, weight decay and gradient clipping (rel 1e-4, abs 1e-5); each update returns that mean loss
+    (rel 1e-4), and step counts the updates."""
     V = oracle.LLAMA["vocab_size"]
     train = dict(oracle.TRAIN, seed=31, max_lr=1e-2, min_lr=1e-3, warmup_steps=1, cosine_steps=3,
                  weight_decay=0.1, beta1=0.8, beta2=0.99, eps=1e-7, grad_clip=0.5)
     updates = [[oracle.padded_batch([7, 2], 7, V, seed=300 + 2 * k), oracle.padded_batch([1], 7, V, seed=301 + 2 * k)]
                for k in range(4)]
     trainer = student.new("Trainer", oracle.LLAMA, train, device)
-    for batches in updates:
-        trainer.call("update", batches)
+    got_losses = [trainer.call("update", batches) for batches in updates]
     assert_equal(trainer.get("step"), 4, what="Trainer.step after four updates")
-    want = oracle.adamw_updates(oracle.LLAMA, train, updates)
+    want, want_losses = oracle.adamw_updates(oracle.LLAMA, train, updates)
+    assert_close(got_losses, want_losses, rel=1e-4, what="the mean losses that update returns")
     assert_close(student.probe(oracle.trainer_params_probe, trainer), want, rel=1e-4, abs=1e-5,
                  what="the parameters after four updates")
 
