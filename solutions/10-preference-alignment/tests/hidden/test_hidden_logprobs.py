@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from autograder.harness import StudentError
 from autograder.harness.expect import assert_close
 
 
@@ -58,7 +59,8 @@ def test_hidden_logprobs_ignore_unused_logits_and_ids(student, oracle, device):
 
 @pytest.mark.points(1)
 def test_hidden_logprobs_int_mask_and_empty_rows(student, oracle, device):
-    """A 0/1 integer mask works like a bool one, and a row without response tokens gives 0 for the sum and the average."""
+    """A 0/1 integer mask works like a bool one, and a row without response tokens gives 0 for the sum and the
+    average; a mask with token 0 in the response raises ValueError."""
     logits = oracle.randn(3, 6, 11, seed=75, dtype=torch.float32)
     ids = torch.randint(0, 11, (3, 6), generator=torch.Generator().manual_seed(76))
     mask = torch.zeros(3, 6, dtype=torch.int64)
@@ -68,6 +70,10 @@ def test_hidden_logprobs_int_mask_and_empty_rows(student, oracle, device):
         got = student.call("sequence_logprobs", logits, ids, mask, average=average, device=device)
         want = oracle.gather_logprobs(logits, ids, mask.bool(), average=average).float()
         assert_close(got, want, rel=1e-5, abs=1e-6)
+    mask[1, 0] = 1
+    with pytest.raises(StudentError) as err:
+        student.call("sequence_logprobs", logits, ids, mask, device=device)
+    assert err.value.exc_type == "ValueError", f"token 0 in the response mask: got {err.value.exc_type}"
 
 
 @pytest.mark.points(1)
