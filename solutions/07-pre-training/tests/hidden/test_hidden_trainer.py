@@ -13,7 +13,7 @@ from autograder.harness.expect import assert_close, assert_equal
 def test_updates_match_torch_adamw_with_the_schedule(student, oracle, device):
     """Four updates on given micro-batches equal torch AdamW with lr_at per step, the full batch's mean
     loss, weight decay and gradient clipping (rel 1e-4, abs 1e-5); each update returns that mean loss
-    (rel 1e-4), and step counts the updates."""
+    (rel 1e-4), step counts the updates, and grad_clip = 0 turns clipping off."""
     V = oracle.LLAMA["vocab_size"]
     train = dict(oracle.TRAIN, seed=31, max_lr=1e-2, min_lr=1e-3, warmup_steps=1, cosine_steps=3,
                  weight_decay=0.1, beta1=0.8, beta2=0.99, eps=1e-7, grad_clip=0.5)
@@ -26,6 +26,13 @@ def test_updates_match_torch_adamw_with_the_schedule(student, oracle, device):
     assert_close(got_losses, want_losses, rel=1e-4, what="the mean losses that update returns")
     assert_close(student.probe(oracle.trainer_params_probe, trainer), want, rel=1e-4, abs=1e-5,
                  what="the parameters after four updates")
+    unclipped = dict(train, grad_clip=0.0)  # 0 means no clipping at all
+    trainer = student.new("Trainer", oracle.LLAMA, unclipped, device)
+    for batches in updates[:2]:
+        trainer.call("update", batches)
+    want, _ = oracle.adamw_updates(oracle.LLAMA, unclipped, updates[:2])
+    assert_close(student.probe(oracle.trainer_params_probe, trainer), want, rel=1e-4, abs=1e-5,
+                 what="the parameters after two updates with grad_clip = 0")
 
 
 @pytest.mark.points(1)
