@@ -41,7 +41,7 @@ def test_kd_loss_float64_other_settings(student, oracle):
 
 @pytest.mark.points(1)
 def test_kd_loss_defaults_and_identical_logits(student, oracle):
-    """The defaults are T = 2 and alpha = 0.5, and a student equal to the teacher has zero KL term.
+    """The default temperature and weight are the handout's, and a student equal to its teacher has no KL term.
 
     (4, 9) float32 logits.
     """
@@ -64,7 +64,7 @@ def test_kd_loss_gradient(student, oracle):
     loss, s_grad, t_grad = student.probe(_probe_grads, s, t, y, 4.0, 0.7)
     s_ref = s.clone().requires_grad_(True)
     oracle.torch_kd_loss(s_ref, t, y, 4.0, 0.7).backward()
-    assert_close(s_grad, s_ref.grad, rel=1e-8, abs=1e-12, what="gradient w.r.t. the student logits")
+    assert_close(s_grad, s_ref.grad, rel=1e-8, abs=1e-12, what="student-logit gradient")
     assert_close(t_grad, torch.zeros_like(t), abs=0.0, what="gradient w.r.t. the teacher logits")
 
 

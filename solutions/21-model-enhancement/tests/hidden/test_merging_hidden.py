@@ -77,7 +77,7 @@ def test_ties_other_shapes_and_weights(student, oracle):
 
 @pytest.mark.points(1)
 def test_task_arithmetic_other_shapes(student, oracle):
-    """task_arithmetic equals peft's weighted sum for a single task and for 3-D float64 tasks.
+    """task_arithmetic equals peft's weighted sum for a single task and for higher-dimensional float64 tasks.
 
     1 task of (4,), 4 tasks of (2, 2, 3).
     """

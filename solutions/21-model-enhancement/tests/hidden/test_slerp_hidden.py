@@ -61,7 +61,7 @@ def test_slerp_threshold_boundary(student, oracle):
 
 @pytest.mark.points(1)
 def test_slerp_antiparallel_and_zero(student, oracle):
-    """Anti-parallel inputs use the lerp (through zero); a zero tensor is left unnormalised as the handout states.
+    """Anti-parallel inputs use the lerp (through zero); an all-zero input is left unnormalised as the handout states.
 
     v1 = -2 v0; v0 all zeros with t 0.4.
     """
