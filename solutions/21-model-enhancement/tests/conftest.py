@@ -15,15 +15,37 @@ Tests run with `--import-mode=importlib`, so they reach these helpers through th
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
+from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
 import torch.nn.functional as F
-from peft.utils import merge_utils
-from transformers import LlamaConfig
-from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+
+def _load_merge_utils():
+    """peft's peft/utils/merge_utils.py (it imports only torch), loaded by path: importing the
+    peft package would pull in transformers and accelerate, which these tests do not need."""
+    spec = importlib.util.find_spec("peft")
+    path = Path(spec.origin).parent / "utils" / "merge_utils.py"
+    module_spec = importlib.util.spec_from_file_location("peft_merge_utils", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+merge_utils = _load_merge_utils()
+
+
+@cache
+def _transformers():
+    """(LlamaConfig, ROPE_INIT_FUNCTIONS), imported on first use (transformers is slow to import)."""
+    from transformers import LlamaConfig
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    return LlamaConfig, ROPE_INIT_FUNCTIONS
 
 
 def hf_rope(dim: int, base: float, scaling: dict | None = None, seq_len: int | None = None,
@@ -41,6 +63,7 @@ def hf_rope(dim: int, base: float, scaling: dict | None = None, seq_len: int | N
         params.pop("original_max_position_embeddings")
         max_position_embeddings = original
     params["rope_theta"] = float(base)
+    LlamaConfig, ROPE_INIT_FUNCTIONS = _transformers()
     config = LlamaConfig(vocab_size=32, hidden_size=2 * dim, intermediate_size=16, num_hidden_layers=1,
                          num_attention_heads=2, num_key_value_heads=2, head_dim=dim,
                          max_position_embeddings=max_position_embeddings or 4 * (original or 64),
