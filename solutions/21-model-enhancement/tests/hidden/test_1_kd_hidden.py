@@ -83,10 +83,10 @@ def test_kd_loss_large_logits_stay_finite(student, oracle):
 
 @pytest.mark.points(1)
 def test_kd_loss_argument_checks(student, oracle):
-    """Negative temperatures and alpha above 1 raise ValueError; alpha exactly 0 or 1 and small temperatures are accepted."""
+    """Non-positive temperatures and alpha outside the unit interval raise ValueError; alpha exactly 0 or 1 and small temperatures are accepted."""
     s, t = oracle.randn(2, 3, seed=440), oracle.randn(2, 3, seed=441)
     y = torch.tensor([2, 0])
-    for temperature, alpha in ((-1.0, 0.5), (1.0, 1.0001)):
+    for temperature, alpha in ((-1.0, 0.5), (0.0, 0.5), (-0.5, 0.5), (1.0, 1.0001), (1.0, -0.1)):
         with pytest.raises(StudentError) as err:
             student.call("kd_loss", s, t, y, temperature, alpha)
         assert err.value.exc_type == "ValueError", "expected ValueError"

@@ -91,10 +91,11 @@ def test_task_arithmetic_other_shapes(student, oracle):
 def test_dare_bitwise_peft_other_seeds(student, oracle):
     """dare_linear and dare_ties equal peft's under the same seed for other seeds, densities, shapes, dtypes and methods.
 
-    seeds 0, 41, 12345; densities 0.1, 0.7, 0.9, 1.0; float64; frequency election.
+    seeds 0, 41, 12345; densities 0.1, 0.7, 0.9, 1.0, 1.5; float64; frequency election.
     """
     cases = [(0, 0.1, (3, 7), torch.float32, "total"), (41, 0.7, (12,), torch.float64, "frequency"),
-             (12345, 0.9, (2, 4, 4), torch.float32, "frequency"), (5, 1.0, (3, 3), torch.float32, "total")]
+             (12345, 0.9, (2, 4, 4), torch.float32, "frequency"), (5, 1.0, (3, 3), torch.float32, "total"),
+             (6, 1.5, (3, 3), torch.float32, "frequency")]
     for i, (seed, density, shape, dtype, method) in enumerate(cases):
         ts = oracle.tasks(3, *shape, seed=330 + i, dtype=dtype)
         w = torch.tensor([0.6, 1.0, -0.4], dtype=dtype)

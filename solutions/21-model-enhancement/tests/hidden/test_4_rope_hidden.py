@@ -25,9 +25,9 @@ def check(result, expected, what):
 def test_default_linear_other_sizes(student, oracle):
     """Unscaled and linear frequencies equal transformers' for other head sizes, bases and factors.
 
-    dims 8 / 48 / 128, bases 10000 / 500000 / 1e6, factors 2.5 / 8.
+    dims 2 / 8 / 48 / 128, bases 10000 / 500000 / 1e6, factors 2.5 / 8.
     """
-    for dim, base in ((8, 10000.0), (48, 500000.0), (128, 1e6)):
+    for dim, base in ((2, 10000.0), (8, 10000.0), (48, 500000.0), (128, 1e6)):
         check(student.call("rope_default", dim, base), oracle.hf_rope(dim, base), f"default {dim}")
         for factor in (2.5, 8.0):
             check(student.call("rope_linear", dim, base, factor),
@@ -102,7 +102,7 @@ def test_yarn_other_parameters(student, oracle):
         (64, 10000.0, 4.0, 4096, {"attention_factor": 1.5}),
         (64, 10000.0, 4.0, 4096, {"truncate": False}),
         (128, 10000.0, 40.0, 4096, {"mscale": 1.0, "mscale_all_dim": 1.0}),
-        (32, 10000.0, 32.0, 4096, {"mscale": 1.0, "mscale_all_dim": 0.0}),
+        (32, 10000.0, 32.0, 4096, {"mscale": 2.0, "mscale_all_dim": 0.0}),
         (48, 10000.0, 2.0, 1024, {"mscale": 2.0, "mscale_all_dim": 0.5, "truncate": False}),
         (32, 10000.0, 1.0, 512, {}),
     ]
@@ -158,6 +158,7 @@ def test_rope_inv_freq_dispatch_other_cases(student, oracle):
         ({"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 1024, "beta_fast": 24.0,
           "beta_slow": 1.5, "mscale": 1.0, "mscale_all_dim": 0.5, "truncate": False}, None),
         ({"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 1024, "attention_factor": 0.9}, None),
+        ({"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 1024, "truncate": False}, None),
     ]
     for scaling, seq_len in cases:
         check(student.call("rope_inv_freq", 24, 10000.0, scaling, seq_len),
