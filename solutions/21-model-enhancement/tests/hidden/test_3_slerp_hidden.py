@@ -88,3 +88,17 @@ def test_slerp_endpoints_float32_and_lerp_branch(student, oracle):
     b = 1.5 * a + 1e-6 * oracle.randn(8, seed=133, dtype=torch.float64)
     assert_equal(student.call("slerp", 0.0, a, b), a, dtype=True, what="t=0 lerp")
     assert_equal(student.call("slerp", 1.0, a, b), b, dtype=True, what="t=1 lerp")
+
+
+@pytest.mark.points(1)
+def test_slerp_norm_at_eps_is_not_normalised(student, oracle):
+    """A tensor whose norm equals eps exactly is left undivided (only norms strictly above eps are normalised).
+
+    v0 = (1e-8, 0, 0, 0), whose float64 norm is exactly 1e-8; then the same as v1.
+    """
+    tiny = torch.tensor([1e-8, 0.0, 0.0, 0.0], dtype=torch.float64)
+    other = torch.tensor([1.0, 0.3, -0.2, 0.1], dtype=torch.float64)
+    for a, b in ((tiny, other), (other, tiny)):
+        out = student.call("slerp", 0.5, a, b)
+        assert_close(out, torch.from_numpy(oracle.mergekit_slerp(0.5, a.numpy(), b.numpy())),
+                     rel=1e-9, abs=1e-15, what="slerp with a norm equal to eps")
