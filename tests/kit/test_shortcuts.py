@@ -234,6 +234,13 @@ _GGUF_WRITER_BODY = (
     "w.write_header_to_file()\nw.write_kv_data_to_file()\nw.write_tensors_to_file()\nw.close()\n"
 )
 
+# -- 21: kd_loss with torch's own losses (torch is in the worker) ----------------------------------
+
+_KD_CHECK = """\
+if temperature <= 0 or not 0 <= alpha <= 1:
+    raise ValueError("bad temperature or alpha")
+"""
+
 SHORTCUTS = [
     Shortcut("01-tokenization", "a-import", "bpe.py", "Tokenizer.encode", "import tiktoken\n" + _TIKTOKEN_ENCODE),
     Shortcut("01-tokenization", "b-importlib", "bpe.py", "Tokenizer.encode",
@@ -434,6 +441,43 @@ SHORTCUTS = [
     Shortcut("14-quantization", "c-__import__-alias", "quantization.py", "dequantize_q8_0",
              '_imp = __import__\ngq = _imp("gg" + "uf.quants", fromlist=["dequantize"])\n'
              'return gq.dequantize(np.asarray(data, dtype=np.uint8), 8)\n'),
+    # 21: torch is in the worker, so only the second policy rule stands between kd_loss and torch's own losses
+    # (kl_div, cross_entropy, torch.distributions); transformers and peft (the RoPE and TIES/DARE oracles) are not
+    # in the worker and the first rule zeroes every test however they are reached.
+    Shortcut("21-model-enhancement", "a-import", "model_enhancement.py", "kd_loss",
+             "import torch.nn.functional as F\n" + _KD_CHECK
+             + "kl = F.kl_div(F.log_softmax(student_logits / temperature, dim=-1),\n"
+             "               F.log_softmax(teacher_logits.detach() / temperature, dim=-1),\n"
+             "               reduction='batchmean', log_target=True)\n"
+             "return alpha * temperature**2 * kl + (1 - alpha) * F.cross_entropy(student_logits, labels)\n"),
+    Shortcut("21-model-enhancement", "d-getattr", "model_enhancement.py", "kd_loss",
+             _KD_CHECK + 'kl_div = getattr(torch.nn.functional, "kl" + "_div")\n'
+             'ce = getattr(torch.nn.functional, "cross" + "_entropy")\n'
+             "kl = kl_div(torch.log_softmax(student_logits / temperature, -1),\n"
+             "            torch.log_softmax(teacher_logits.detach() / temperature, -1), reduction='batchmean', log_target=True)\n"
+             "return alpha * temperature**2 * kl + (1 - alpha) * ce(student_logits, labels)\n"),
+    Shortcut("21-model-enhancement", "a-import", "model_enhancement.py", "kd_loss",
+             "from torch.distributions import Categorical, kl_divergence\n" + _KD_CHECK
+             + "p = Categorical(logits=teacher_logits.detach() / temperature)\n"
+             "q = Categorical(logits=student_logits / temperature)\n"
+             "ce = -Categorical(logits=student_logits).log_prob(labels).mean()\n"
+             "return alpha * temperature**2 * kl_divergence(p, q).mean() + (1 - alpha) * ce\n"),
+    Shortcut("21-model-enhancement", "b-importlib", "model_enhancement.py", "ties",
+             'import importlib\nmu = importlib.import_module("peft.utils.merge_utils")\n'
+             "return mu.ties(list(tasks), weights, density, majority_sign_method=majority_sign_method)\n"),
+    Shortcut("21-model-enhancement", "c-__import__-alias", "model_enhancement.py", "dare_linear",
+             '_imp = __import__\nmu = _imp("pe" + "ft.utils.merge_utils", fromlist=["dare_linear"])\n'
+             "torch.manual_seed(seed)\nreturn mu.dare_linear(list(tasks), weights, density)\n"),
+    Shortcut("21-model-enhancement", "a-import", "model_enhancement.py", "rope_yarn",
+             "from transformers import LlamaConfig\n"
+             "from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS\n"
+             "params = {'rope_type': 'yarn', 'rope_theta': base, 'factor': factor, 'beta_fast': beta_fast,\n"
+             "          'beta_slow': beta_slow, 'attention_factor': attention_factor, 'mscale': mscale,\n"
+             "          'mscale_all_dim': mscale_all_dim, 'truncate': truncate,\n"
+             "          'original_max_position_embeddings': original_max_position_embeddings}\n"
+             "config = LlamaConfig(hidden_size=2 * dim, num_attention_heads=2, head_dim=dim, rope_parameters=params)\n"
+             "inv_freq, af = ROPE_INIT_FUNCTIONS['yarn'](config, 'cpu')\n"
+             "return inv_freq, float(af)\n"),
 ]
 
 
