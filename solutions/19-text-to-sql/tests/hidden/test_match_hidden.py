@@ -44,7 +44,7 @@ def _pred_from(rng, gold):
 
 @pytest.mark.points(3)
 def test_result_eq_unordered_random(student, oracle):
-    """result_eq without order: bags of rows under some column permutation, compared with ==.
+    """result_eq when order does not matter: bags of rows under some column permutation, compared with ==.
 
     Staff: 300 (gold, prediction) pairs from _rows/_pred_from, 0-6 rows, 1-5 columns; the verdict
     of test-suite-sql-eval's result_eq (ported in the hidden conftest) is the expected value.
@@ -63,7 +63,7 @@ def test_result_eq_unordered_random(student, oracle):
 
 @pytest.mark.points(2)
 def test_result_eq_ordered_random(student, oracle):
-    """result_eq with order_matters: lists of rows under some column permutation.
+    """result_eq when order matters: lists of rows under some column permutation.
 
     Staff: 200 pairs as above, order_matters=True.
     """

@@ -45,7 +45,7 @@ def test_link_schema_random_questions(student, kit, oracle):
 
 @pytest.mark.points(1)
 def test_link_schema_default_threshold_and_no_match(student, kit, oracle):
-    """link_schema: the default threshold is 0.5; a question that mentions nothing links nothing."""
+    """link_schema: the default threshold is the handout's; a question that mentions nothing links nothing."""
     db = kit.concerts_instance(7)
     for q in ["Which singer_id had concerts?", "Hello there", "NET WORTH by Country", "yearly venues"]:
         assert_equal(student.call("link_schema", q, db), oracle.link(q, db, 0.5), what="link_schema")
