@@ -70,7 +70,7 @@ def link_oracle(question: str, db: bytes, threshold: float = 0.5) -> dict:
 
     def hit(name):
         t = _toks(name)
-        return bool(t) and len(t & q) / len(t) >= threshold
+        return (len(t & q) / len(t) if t else 0.0) >= threshold
 
     conn = _connect(db)
     try:

@@ -65,6 +65,12 @@ def test_self_correct_budget(student, kit):
     assert_equal(llm.count, 3, what="the number of model calls with the default max_tries")
     assert_equal(out, {"sql": "SELECT oops FROM concert", "status": "error", "rows": None, "tries": 3},
                  what="self_correct's result after the last try")
+    for max_tries, script, status in [(1, ["DROP TABLE concert"], "unsafe"), (2, ["SELECT x FROM nowhere"], "error"),
+                                      (1, ["SELECT 1 FROM concert LIMIT 0"], "ok")]:
+        llm = student.callback(kit.scripted_llm(script))
+        out = student.call("self_correct", "?", db, llm, max_tries)
+        assert_equal((out["status"], out["tries"], llm.count),
+                     (status, max_tries, max_tries), what="status, tries and calls with a small max_tries")
     llm = student.callback(kit.scripted_llm(["SELECT 1"]))
     with pytest.raises(StudentError) as info:
         student.call("self_correct", "?", db, llm, 0)

@@ -158,7 +158,9 @@ def test_execution_match_order_failures_and_bad_gold(student, kit):
     ]
     for gold, pred, want in ordered:
         assert_equal(student.call("execution_match", gold, pred, dbs, 300), want, what="execution_match")
-    for gold in ["SELECT z FROM t", "DELETE FROM t"]:
+    for gold, where in [("SELECT z FROM t", dbs), ("DELETE FROM t", dbs), ("SELEC a FROM t", dbs), ("DROP TABLE t", [])]:
         with pytest.raises(StudentError) as info:
-            student.call("execution_match", gold, "SELECT a FROM t", dbs, 300)
-        assert info.value.exc_type == "ValueError", "a failing gold query raises ValueError"
+            student.call("execution_match", gold, "SELECT a FROM t", where, 300)
+        assert info.value.exc_type == "ValueError", "a failing or unsafe gold query raises ValueError"
+    assert_equal(student.call("execution_match", "SELECT a FROM t", "SELECT b FROM t", []), True,
+                 what="execution_match on no databases")

@@ -45,7 +45,12 @@ def test_link_schema_random_questions(student, kit, oracle):
 
 @pytest.mark.points(1)
 def test_link_schema_default_threshold_and_no_match(student, kit, oracle):
-    """link_schema: the default threshold is the handout's; a question that mentions nothing links nothing."""
+    """link_schema: the default threshold is the handout's; nothing mentioned links nothing; a name without tokens scores 0."""
     db = kit.concerts_instance(7)
     for q in ["Which singer_id had concerts?", "Hello there", "NET WORTH by Country", "yearly venues"]:
         assert_equal(student.call("link_schema", q, db), oracle.link(q, db, 0.5), what="link_schema")
+    odd = kit.make_db('CREATE TABLE "__" ("_" INTEGER PRIMARY KEY, "ñ" TEXT, name TEXT);'
+                      'CREATE TABLE pets (pet_id INTEGER PRIMARY KEY, "-" REAL);')
+    for q, th in [("name?", 0.5), ("Pets", 0.5), ("ñ _ -", 0.5), ("", 0.5), ("name", 0.0), ("", 0.0)]:
+        assert_equal(student.call("link_schema", q, odd, th), oracle.link(q, odd, th),
+                     what="link_schema with names that have no tokens")
