@@ -478,6 +478,34 @@ SHORTCUTS = [
              "config = LlamaConfig(hidden_size=2 * dim, num_attention_heads=2, head_dim=dim, rope_parameters=params)\n"
              "inv_freq, af = ROPE_INIT_FUNCTIONS['yarn'](config, 'cpu')\n"
              "return inv_freq, float(af)\n"),
+    # 19: the worker has the standard library and sqlglot only; the data-frame and SQL-linting libraries a
+    # student might reach for (pandas for bag equality, sqlparse for the statement check) are not in it, and
+    # the policy zeroes them however they are reached. sqlglot itself is the tool the handout asks for.
+    Shortcut("19-text-to-sql", "a-import", "text2sql.py", "result_eq",
+             "import pandas as pd\n"
+             "if not gold_rows and not pred_rows:\n    return True\n"
+             "g, p = pd.DataFrame(list(gold_rows)), pd.DataFrame(list(pred_rows))\n"
+             "if g.shape != p.shape:\n    return False\n"
+             "for perm in itertools.permutations(range(g.shape[1])):\n"
+             "    q = p.iloc[:, list(perm)].set_axis(g.columns, axis=1)\n"
+             "    if order_matters and q.reset_index(drop=True).equals(g):\n        return True\n"
+             "    if not order_matters and Counter(map(tuple, q.values.tolist())) == Counter(map(tuple, g.values.tolist())):\n"
+             "        return True\n"
+             "return False\n"),
+    Shortcut("19-text-to-sql", "b-importlib", "text2sql.py", "is_safe_select",
+             'import importlib\nsp = importlib.import_module("sql" + "parse")\n'
+             "stmts = [s for s in sp.parse(sql) if str(s).strip(' ;\\n\\t')]\n"
+             "return len(stmts) == 1 and stmts[0].get_type() == 'SELECT'\n"),
+    Shortcut("19-text-to-sql", "c-__import__-alias", "text2sql.py", "result_eq",
+             '_imp = __import__\nnp = _imp("num" + "py")\n'
+             "if not gold_rows and not pred_rows:\n    return True\n"
+             "g = np.array(gold_rows, dtype=object)\np = np.array(pred_rows, dtype=object)\n"
+             "if g.shape != p.shape:\n    return False\n"
+             "for perm in itertools.permutations(range(g.shape[1])):\n"
+             "    rows = [tuple(r) for r in p[:, list(perm)].tolist()]\n"
+             "    gold = [tuple(r) for r in g.tolist()]\n"
+             "    if (rows == gold) if order_matters else (Counter(rows) == Counter(gold)):\n        return True\n"
+             "return False\n"),
 ]
 
 
