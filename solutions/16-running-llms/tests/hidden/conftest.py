@@ -187,3 +187,78 @@ class LruTtl:
 @pytest.fixture(scope="session")
 def oracle(oracle):
     return SimpleNamespace(**vars(oracle), status=status, greedy_decode=greedy_decode, Bucket=Bucket, LruTtl=LruTtl)
+
+
+def random_text(schema: dict, rng) -> str:
+    """A random accepted text of `schema` (compact, schema order), drawn with `rng` (random.Random)."""
+    if "enum" in schema:
+        return '"' + rng.choice(schema["enum"]) + '"'
+    kind = schema["type"]
+    if kind == "boolean":
+        return rng.choice(["true", "false"])
+    if kind == "string":
+        n = rng.randint(schema.get("minLength", 0), schema["maxLength"])
+        return '"' + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(n)) + '"'
+    if kind == "integer":
+        return str(rng.randint(schema["minimum"], schema["maximum"]))
+    if kind == "array":
+        n = rng.randint(schema.get("minItems", 0), schema["maxItems"])
+        return "[" + ",".join(random_text(schema["items"], rng) for _ in range(n)) + "]"
+    parts = ['"' + k + '":' + random_text(v, rng) for k, v in schema["properties"].items()]
+    return "{" + ",".join(parts) + "}"
+
+
+def obj(**props) -> dict:
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def s(lo: int, hi: int) -> dict:
+    return {"type": "string", "minLength": lo, "maxLength": hi}
+
+
+def i(lo: int, hi: int) -> dict:
+    return {"type": "integer", "minimum": lo, "maximum": hi}
+
+
+B = {"type": "boolean"}
+
+HIDDEN_SCHEMAS = {
+    "ticket": obj(
+        level={"enum": ["low", "lower", "high", "urgent"]},
+        code=i(100, 250),
+        owner=obj(team={"enum": ["ml", "ops"]}, oncall=B, seat=i(7, 7)),
+        notes={"type": "array", "items": s(2, 4), "minItems": 0, "maxItems": 3},
+    ),
+    "batch": obj(
+        jobs={"type": "array", "items": obj(id=i(0, 9999), ok=B, kind={"enum": ["a", "ab", "abc"]}),
+              "minItems": 1, "maxItems": 2},
+        label=s(3, 3),
+        meta=obj(),
+        empty={"type": "array", "items": i(0, 5), "maxItems": 0},
+    ),
+    "reading": obj(
+        unit={"enum": ["c"]},
+        value=i(0, 0),
+        when=obj(day=i(1, 31), month=i(1, 12), year=i(1990, 2030)),
+        flags={"type": "array", "items": B, "minItems": 2, "maxItems": 4},
+        name=s(0, 5),
+    ),
+}
+
+
+def words_of(schema: dict) -> tuple:
+    """Keys and enum values of a schema (the vocabulary gets fragments of them)."""
+    out: list[str] = []
+    if "enum" in schema:
+        out += schema["enum"]
+    for k, v in schema.get("properties", {}).items():
+        out.append(k)
+        out += words_of(v)
+    if "items" in schema:
+        out += words_of(schema["items"])
+    return tuple(dict.fromkeys(out))
+
+
+@pytest.fixture(scope="session")
+def hidden(oracle):
+    return SimpleNamespace(random_text=random_text, HIDDEN_SCHEMAS=HIDDEN_SCHEMAS, words_of=words_of, obj=obj, s=s, i=i, B=B)
