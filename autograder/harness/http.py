@@ -120,7 +120,8 @@ def _response_from(answer: Any, what: str) -> HttpResponse:
     status, raw_headers, raw_chunks = answer.get("status"), answer.get("headers"), answer.get("chunks")
     if type(status) is not int or not 100 <= status <= 599:
         raise _bad(what, "the status is not an int in 100..599")
-    if type(raw_headers) not in (list, tuple) or type(raw_chunks) not in (list, tuple):
+    if not isinstance(raw_headers, (list, tuple)) or not isinstance(raw_chunks, (list, tuple)) \
+            or type(raw_headers) not in (list, tuple) or type(raw_chunks) not in (list, tuple):
         raise _bad(what, "headers or chunks are not lists")
     header_list: list[tuple[str, str]] = []
     for pair in raw_headers:

@@ -434,6 +434,18 @@ SHORTCUTS = [
     Shortcut("14-quantization", "c-__import__-alias", "quantization.py", "dequantize_q8_0",
              '_imp = __import__\ngq = _imp("gg" + "uf.quants", fromlist=["dequantize"])\n'
              'return gq.dequantize(np.asarray(data, dtype=np.uint8), 8)\n'),
+    Shortcut("16-running-llms", "a-import", "constrained.py", "is_complete",
+             "import json\nimport jsonschema\ntry:\n    jsonschema.validate(json.loads(text), schema)\n"
+             "except Exception:\n    return False\n"
+             'return text == json.dumps(json.loads(text), separators=(",", ":"))\n'),
+    Shortcut("16-running-llms", "b-importlib", "constrained.py", "is_complete",
+             'import importlib\nimport json\njs = importlib.import_module("json" + "schema")\n'
+             "try:\n    js.validate(json.loads(text), schema)\nexcept Exception:\n    return False\n"
+             'return text == json.dumps(json.loads(text), separators=(",", ":"))\n'),
+    Shortcut("16-running-llms", "c-__import__-alias", "constrained.py", "is_complete",
+             '_imp = __import__\njs = _imp("json" + "schema")\nimport json\n'
+             "try:\n    js.Draft202012Validator(schema).validate(json.loads(text))\nexcept Exception:\n    return False\n"
+             'return text == json.dumps(json.loads(text), separators=(",", ":"))\n'),
 ]
 
 

@@ -77,7 +77,7 @@ def test_random_models_on_hidden_schemas(student, oracle, hidden):
 
 @pytest.mark.points(3)
 def test_adversarial_models(student, oracle, hidden):
-    """Models biased toward closing quotes and braces, digits, 'null' or distractors still give valid, greedy outputs."""
+    """Models biased toward closing quotes and braces, digits, JSON literals or distractors still give valid, greedy outputs."""
     for name, schema in hidden.HIDDEN_SCHEMAS.items():
         vocab = oracle.make_vocab(7, hidden.words_of(schema))
         for k, favourites in enumerate(['"', "}", "]", "9", "null", "\\", "0", ","]):

@@ -38,7 +38,7 @@ def test_response_shape_defaults_and_length_finish(student, oracle):
 
 @pytest.mark.points(2)
 def test_invalid_requests_are_422_and_take_no_token(student, oracle):
-    """Malformed bodies and out-of-range fields are 422; they take no rate-limit token and never reach generate()."""
+    """Malformed bodies and out-of-range fields get the validation error status; they take no rate-limit token and never reach generate()."""
     app, backend, _ = _app(student, oracle, capacity=1.0, rate=0.0)
     bad = [{"prompt": 5}, {"prompt": ["a"]}, {"prompt": "a", "max_tokens": "many"}, {"prompt": "a", "max_tokens": 2.5},
            {"prompt": "a", "max_tokens": -3}, {"prompt": "a", "stream": "maybe"}, {"max_tokens": 3}, [1, 2]]
@@ -98,7 +98,7 @@ def test_cache_lru_and_ttl_through_the_app(student, oracle):
 
 @pytest.mark.points(3)
 def test_stream_events_and_text(student, oracle):
-    """Streamed: one event per chunk, per token, then finish_reason, then [DONE]; the text equals the non-streamed one."""
+    """Streamed: one event per chunk, per token, then finish_reason, then the end marker; the text equals the non-streamed one."""
     app, backend, clock = _app(student, oracle, now=99.9, capacity=50.0)
     for prompt, max_tokens, finish in [("a b c d e f", 10, "stop"), ("q r s", 2, "length"), ("z", 1, "length")]:
         resp = app.post(URL, json={"prompt": prompt, "max_tokens": max_tokens, "stream": True, "model": "s1"})
