@@ -242,6 +242,8 @@ HIDDEN_SCHEMAS = {
         when=obj(day=i(1, 31), month=i(1, 12), year=i(1990, 2030)),
         flags={"type": "array", "items": B, "minItems": 2, "maxItems": 4},
         name=s(0, 5),
+        alias={"type": "string", "maxLength": 2},
+        extra={"type": "array", "items": i(3, 4), "maxItems": 2},
     ),
 }
 

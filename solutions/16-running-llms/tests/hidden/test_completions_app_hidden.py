@@ -40,7 +40,7 @@ def test_response_shape_defaults_and_length_finish(student, oracle):
 def test_invalid_requests_are_422_and_take_no_token(student, oracle):
     """Malformed bodies and out-of-range fields get the validation error status; they take no rate-limit token and never reach generate()."""
     app, backend, _ = _app(student, oracle, capacity=1.0, rate=0.0)
-    bad = [{"prompt": 5}, {"prompt": ["a"]}, {"prompt": "a", "max_tokens": "many"}, {"prompt": "a", "max_tokens": 2.5},
+    bad = [{"prompt": 5}, {"prompt": ["a"]}, {"prompt": ""}, {"prompt": "a", "max_tokens": 0}, {"prompt": "a", "max_tokens": 257}, {"prompt": "a", "max_tokens": "many"}, {"prompt": "a", "max_tokens": 2.5},
            {"prompt": "a", "max_tokens": -3}, {"prompt": "a", "stream": "maybe"}, {"max_tokens": 3}, [1, 2]]
     codes = [app.post(URL, json=b).status_code for b in bad]
     codes.append(app.post(URL, content=b'{"prompt": "a"', headers={"content-type": "application/json"}).status_code)

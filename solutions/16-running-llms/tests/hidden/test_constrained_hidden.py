@@ -47,7 +47,13 @@ def test_viable_edge_cases(student, oracle, hidden):
              '{"unit":"c","value":0,"when":{"day":31,"month":1,"year":19', '{"unit":"c","value":0,"when":{"day":31,"month":1,"year":18',
              '{"unit":"c","value":0,"when":{"day":31,"month":1,"year":2031', '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true]',
              '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false,true,true,',
-             '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false],"name":""}']
+             '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false],"name":""}',
+             '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false],"name":"","alias":"","extra":[]}',
+             '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false],"name":"","alias":"abc',
+             '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false],"name":"","alias":"","extra":[5',
+             '{"unit":"c","value":0,"when":{"day":1,"month":12,"year":2030},"flags":[true,false],"name":"","alias":"","extra":[3,4,']
+    assert_equal([student.call("constrained:is_complete", schema, t) for t in cases],
+                 [oracle.status(schema, t) == "complete" for t in cases])
     assert_equal([student.call("constrained:is_viable", schema, t) for t in cases],
                  [oracle.status(schema, t) != "bad" for t in cases])
 
