@@ -31,7 +31,7 @@ def test_token_bucket_matches_the_rule_on_random_sequences(student, oracle):
 
 @pytest.mark.points(1)
 def test_token_bucket_default_cost_and_capacity_cap(student, oracle):
-    """The default cost is 1; a long idle time refills to capacity, never above."""
+    """The default cost is one token; a long idle time refills to capacity, never above."""
     clock = oracle.FakeClock(0.0)
     bucket = student.new("TokenBucket", 2.0, 1.0, student.callback(clock.read))
     out = [bucket.call("allow", "k")]
@@ -44,7 +44,7 @@ def test_token_bucket_default_cost_and_capacity_cap(student, oracle):
 
 @pytest.mark.points(1)
 def test_token_bucket_argument_checks(student, oracle):
-    """Non-positive capacity and negative rate raise ValueError; rate 0 is accepted."""
+    """Non-positive capacity and negative rate raise ValueError; a zero rate is accepted."""
     clock = student.callback(oracle.FakeClock().read)
     for args in [(-1.0, 1.0), (0.0, 0.0), (1.0, -0.5)]:
         with pytest.raises(StudentError) as err:
@@ -93,7 +93,7 @@ def test_ttl_cache_put_refreshes_time_and_recency(student, oracle):
 
 @pytest.mark.points(1)
 def test_ttl_cache_argument_checks(student, oracle):
-    """maxsize below 1 or a non-positive ttl raise ValueError; maxsize 1 is accepted."""
+    """maxsize below one or a non-positive ttl raise ValueError; a single-entry cache is accepted."""
     clock = student.callback(oracle.FakeClock().read)
     for args in [(-2, 1.0), (1, -1.0), (0, 5.0)]:
         with pytest.raises(StudentError) as err:

@@ -26,7 +26,7 @@ def test_retry_statuses(student, oracle):
 
 @pytest.mark.points(2)
 def test_retry_backoff_cap_and_retry_after(student, oracle):
-    """Delays min(cap, max(base * 2**(k-1), retry_after)) over a longer script."""
+    """Capped exponential delays, lengthened by retry_after, over a longer script."""
     script = [{"status": 500}, {"status": 429, "retry_after": 0.1}, {"status": 503, "retry_after": 5.0},
               {"status": 502}, {"status": 429, "retry_after": 30}, {"status": 504}, {"status": 200, "ok": True}]
     out, delays, calls = _run(student, oracle, script, 7, 0.75, 4.0)
@@ -37,14 +37,14 @@ def test_retry_backoff_cap_and_retry_after(student, oracle):
 
 @pytest.mark.points(1)
 def test_retry_defaults(student, oracle):
-    """Defaults tries=4, base=0.5, cap=8.0."""
+    """The handout's default tries, base and cap."""
     out, delays, calls = _run(student, oracle, [{"status": 503}] * 5)
     assert_equal((out, delays, calls), ({"status": 503}, [0.5, 1.0, 2.0], 4))
 
 
 @pytest.mark.points(2)
 def test_retry_single_try_and_exceptions(student, oracle):
-    """tries=1 never sleeps; an exception on the last attempt propagates; tries < 1 is a ValueError."""
+    """A single try never sleeps; an exception on the last attempt propagates; too few tries is a ValueError."""
     out, delays, calls = _run(student, oracle, [{"status": 503}, {"status": 200}], 1, 0.5, 8.0)
     assert_equal((out, delays, calls), ({"status": 503}, [], 1))
     out, delays, calls = _run(student, oracle, ["boom", "boom", {"status": 404}], 3, 2.0, 8.0)
