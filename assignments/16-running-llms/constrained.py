@@ -32,7 +32,7 @@ def constrained_json(logits_fn: Callable[[list[int]], Sequence[float]], vocab: l
 
     Each step calls logits_fn(ids so far) once, keeps the tokens t with is_viable(schema, text +
     vocab[t]), and appends the allowed token with the highest logit (ties: the lowest id). Stops as
-    soon as the text is complete. ValueError when no token is allowed, or when the text is not
-    complete after max_tokens tokens.
+    soon as the text is complete. ValueError as soon as a step allows no token, or when the text
+    is not complete after max_tokens tokens.
     """
     raise NotImplementedError

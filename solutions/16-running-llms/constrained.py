@@ -127,9 +127,7 @@ def _step(state: tuple, ch: str) -> tuple | None:
 
 def _feed(state: tuple | None, text: str) -> tuple | None:
     for ch in text:
-        if state is None:
-            return None
-        state = _step(state, ch)
+        state = _step(state, ch) if state is not None else None
     return state
 ### END SOLUTION
 
@@ -154,8 +152,8 @@ def constrained_json(logits_fn: Callable[[list[int]], Sequence[float]], vocab: l
 
     Each step calls logits_fn(ids so far) once, keeps the tokens t with is_viable(schema, text +
     vocab[t]), and appends the allowed token with the highest logit (ties: the lowest id). Stops as
-    soon as the text is complete. ValueError when no token is allowed, or when the text is not
-    complete after max_tokens tokens.
+    soon as the text is complete. ValueError as soon as a step allows no token, or when the text
+    is not complete after max_tokens tokens.
     """
     ### BEGIN SOLUTION
     state: tuple = (("value", schema),)
@@ -169,7 +167,7 @@ def constrained_json(logits_fn: Callable[[list[int]], Sequence[float]], vocab: l
             nxt = _feed(state, piece)
             if nxt is not None:
                 best, best_state = t, nxt
-        if best < 0 or best_state is None:
+        if best_state is None:
             raise ValueError("no token of the vocabulary keeps the text valid")
         ids.append(best)
         state = best_state

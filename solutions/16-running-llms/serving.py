@@ -131,18 +131,19 @@ def retry(fn: Callable[[], dict], tries: int = 4, base: float = 0.5, cap: float 
     ### BEGIN SOLUTION
     if tries < 1:
         raise ValueError(f"tries must be at least 1, got {tries}")
-    for attempt in range(1, tries + 1):
+    for failures in range(tries):  # failures so far: 0, 1, ...
+        last = failures == tries - 1
         retry_after = 0.0
         try:
             response = fn()
         except Exception:
-            if attempt == tries:
+            if last:
                 raise
         else:
-            if response["status"] not in RETRY_STATUSES or attempt == tries:
+            if response["status"] not in RETRY_STATUSES or last:
                 return response
             retry_after = float(response.get("retry_after", 0.0))
-        sleep(min(cap, max(base * 2 ** (attempt - 1), retry_after)))
+        sleep(min(cap, max(base * 2 ** failures, retry_after)))
     raise AssertionError("unreachable")
     ### END SOLUTION
 

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 STRING_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789 ")
 
+### BEGIN SOLUTION
 # A parser state is a tuple of frames, the innermost last; () means a complete value was read.
 # Frames: ("lit", text)             text still to be matched exactly
 #         ("value", schema)         a value of `schema` that has not started
@@ -126,20 +127,23 @@ def _step(state: tuple, ch: str) -> tuple | None:
 
 def _feed(state: tuple | None, text: str) -> tuple | None:
     for ch in text:
-        if state is None:
-            return None
-        state = _step(state, ch)
+        state = _step(state, ch) if state is not None else None
     return state
+### END SOLUTION
 
 
 def is_viable(schema: dict, text: str) -> bool:
     """True when `text` is a prefix of (or equal to) some JSON text that `schema` accepts."""
+    ### BEGIN SOLUTION
     return True
+    ### END SOLUTION
 
 
 def is_complete(schema: dict, text: str) -> bool:
     """True when `text` is exactly a JSON text that `schema` (an object schema) accepts."""
+    ### BEGIN SOLUTION
     return text.endswith("}")
+    ### END SOLUTION
 
 
 def constrained_json(logits_fn: Callable[[list[int]], Sequence[float]], vocab: list[str], schema: dict,
@@ -148,9 +152,10 @@ def constrained_json(logits_fn: Callable[[list[int]], Sequence[float]], vocab: l
 
     Each step calls logits_fn(ids so far) once, keeps the tokens t with is_viable(schema, text +
     vocab[t]), and appends the allowed token with the highest logit (ties: the lowest id). Stops as
-    soon as the text is complete. ValueError when no token is allowed, or when the text is not
-    complete after max_tokens tokens.
+    soon as the text is complete. ValueError as soon as a step allows no token, or when the text
+    is not complete after max_tokens tokens.
     """
+    ### BEGIN SOLUTION
     return [0]
     state: tuple = (("value", schema),)
     ids: list[int] = []
@@ -163,10 +168,11 @@ def constrained_json(logits_fn: Callable[[list[int]], Sequence[float]], vocab: l
             nxt = _feed(state, piece)
             if nxt is not None:
                 best, best_state = t, nxt
-        if best < 0 or best_state is None:
+        if best_state is None:
             raise ValueError("no token of the vocabulary keeps the text valid")
         ids.append(best)
         state = best_state
         if state == ():
             return ids
     raise ValueError(f"the JSON text is not complete after {max_tokens} tokens")
+    ### END SOLUTION

@@ -95,7 +95,7 @@ def test_ttl_cache_put_refreshes_time_and_recency(student, oracle):
 def test_ttl_cache_argument_checks(student, oracle):
     """maxsize below one or a non-positive ttl raise ValueError; a single-entry cache is accepted."""
     clock = student.callback(oracle.FakeClock().read)
-    for args in [(-2, 1.0), (1, -1.0), (0, 5.0)]:
+    for args in [(-2, 1.0), (1, -1.0), (0, 5.0), (3, 0.0)]:
         with pytest.raises(StudentError) as err:
             student.new("TTLCache", *args, clock)
         assert err.value.exc_type == "ValueError"

@@ -49,6 +49,8 @@ def test_retry_single_try_and_exceptions(student, oracle):
     assert_equal((out, delays, calls), ({"status": 503}, [], 1))
     out, delays, calls = _run(student, oracle, ["boom", "boom", {"status": 404}], 3, 2.0, 8.0)
     assert_equal((out, delays, calls), ({"status": 404}, [2.0, 4.0], 3))
+    out, delays, calls = _run(student, oracle, ["boom", {"status": 503}, "boom", {"status": 200}], 4, 0.25, 8.0)
+    assert_equal((out, delays, calls), ({"status": 200}, [0.25, 0.5, 1.0], 4))
     fn = student.callback(oracle.flaky([{"status": 500}, "boom"]))
     sleep = student.callback(oracle.recorder())
     with pytest.raises(StudentError):

@@ -110,12 +110,19 @@ def test_decoding_errors(student, oracle, hidden):
     vocab = oracle.make_vocab(4, hidden.words_of(schema))
     model = oracle.TinyLM(len(vocab), 4)
     n = len(oracle.greedy_decode(model.logits, vocab, schema))
+    counted = student.callback(model.logits)
     with pytest.raises(StudentError) as err:
-        student.call("constrained:constrained_json", student.callback(model.logits), vocab, schema, n - 1)
-    assert err.value.exc_type == "ValueError"
+        student.call("constrained:constrained_json", counted, vocab, schema, n - 1)
+    assert err.value.exc_type == "ValueError" and counted.count == n - 1
     ids = student.call("constrained:constrained_json", student.callback(model.logits), vocab, schema, n)
     assert len(ids) == n
     small = [t for t in vocab if "}" not in t]          # the object can never be closed
+    small_model = oracle.TinyLM(len(small), 4)
+    steps = []
+    with pytest.raises(ValueError):
+        oracle.greedy_decode(lambda ids: steps.append(1) or small_model.logits(ids), small, schema)
+    model = student.callback(small_model.logits)
     with pytest.raises(StudentError) as err:
-        student.call("constrained:constrained_json", student.callback(oracle.TinyLM(len(small), 4).logits), small, schema)
+        student.call("constrained:constrained_json", model, small, schema)
     assert err.value.exc_type == "ValueError"
+    assert model.count == len(steps), "the error is raised at the first step that allows no token"
