@@ -16,12 +16,15 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 from autograder.channel import ChannelClosed, ChannelTimeout
 from autograder.outcomes import Category, category_of
 from autograder.protocol import Callback, Feed, Handle, ProtocolError, UnsupportedType
 from autograder.sandbox.base import Sandbox, SandboxError, WorkerProcess, WorkerSpec
+
+if TYPE_CHECKING:
+    from autograder.harness.http import HttpApp
 
 HELLO_TIMEOUT = 120.0  # importing torch in a cold worker can take a while
 
@@ -532,6 +535,14 @@ class Student:
         callback = HarnessCallback(fn)
         self._session.add_callback(callback)
         return callback
+
+    def http_app(self, factory: str, *args: Any, **kwargs: Any) -> "HttpApp":
+        """Build the student's web app (an ASGI app, e.g. FastAPI) in the worker with
+        `factory(*args, **kwargs)` and return a client for it: `app.post(path, json=...)` carries
+        the request as data and returns an `HttpResponse` (see autograder/harness/http.py)."""
+        from autograder.harness.http import http_app
+
+        return http_app(self, factory, *args, **kwargs)
 
     def probe(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
         """Run `fn` (a top-level function of the test module) inside the worker; return its data result.

@@ -506,6 +506,18 @@ SHORTCUTS = [
              "    gold = [tuple(r) for r in g.tolist()]\n"
              "    if (rows == gold) if order_matters else (Counter(rows) == Counter(gold)):\n        return True\n"
              "return False\n"),
+    Shortcut("16-running-llms", "a-import", "constrained.py", "is_complete",
+             "import json\nimport jsonschema\ntry:\n    jsonschema.validate(json.loads(text), schema)\n"
+             "except Exception:\n    return False\n"
+             'return text == json.dumps(json.loads(text), separators=(",", ":"))\n'),
+    Shortcut("16-running-llms", "b-importlib", "constrained.py", "is_complete",
+             'import importlib\nimport json\njs = importlib.import_module("json" + "schema")\n'
+             "try:\n    js.validate(json.loads(text), schema)\nexcept Exception:\n    return False\n"
+             'return text == json.dumps(json.loads(text), separators=(",", ":"))\n'),
+    Shortcut("16-running-llms", "c-__import__-alias", "constrained.py", "is_complete",
+             '_imp = __import__\njs = _imp("json" + "schema")\nimport json\n'
+             "try:\n    js.Draft202012Validator(schema).validate(json.loads(text))\nexcept Exception:\n    return False\n"
+             'return text == json.dumps(json.loads(text), separators=(",", ":"))\n'),
 ]
 
 
