@@ -198,6 +198,11 @@ def speculative_generate(target: SequenceModel, draft: SequenceModel, prompt: li
     Randomness (sampled mode only): one torch.Generator seeded with `seed`.
     """
     ### BEGIN SOLUTION
+    def probs(logits: Tensor) -> Tensor:  # softmax over the last dim, in float64
+        z = logits.double()
+        z = (z - z.amax(dim=-1, keepdim=True)).exp()
+        return z / z.sum(dim=-1, keepdim=True)
+
     gen = None if seed is None else torch.Generator().manual_seed(seed)
     ids = list(prompt)
     n0 = len(ids)
@@ -205,11 +210,11 @@ def speculative_generate(target: SequenceModel, draft: SequenceModel, prompt: li
         drafts: list[int] = []
         q_rows: list[Tensor] = []
         for _ in range(k):
-            q = torch.softmax(draft(torch.tensor(ids + drafts, dtype=torch.int64))[-1].double(), dim=-1)
+            q = probs(draft(torch.tensor(ids + drafts, dtype=torch.int64))[-1])
             x = int(torch.argmax(q)) if gen is None else int(torch.multinomial(q, 1, generator=gen))
             drafts.append(x)
             q_rows.append(q)
-        p_rows = torch.softmax(target(torch.tensor(ids + drafts, dtype=torch.int64))[-(k + 1):].double(), dim=-1)
+        p_rows = probs(target(torch.tensor(ids + drafts, dtype=torch.int64))[-(k + 1):])
         new: list[int] = []
         for i, x in enumerate(drafts):
             p, q = p_rows[i], q_rows[i]

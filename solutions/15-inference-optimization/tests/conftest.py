@@ -80,6 +80,45 @@ def sequence_model(model: TinyDecoder):
     return fn
 
 
+def noisy_model(model: TinyDecoder, scale: float, seed: int):
+    """A full-sequence draft that agrees with `model` only sometimes: its logits plus
+    scale * N[ids], N a fixed (V, V) standard normal table (a function of the sequence only)."""
+    noise = torch.randn(model.vocab, model.vocab, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+    def fn(ids):
+        return model(ids, None)[0] + scale * noise[torch.as_tensor(ids)]
+
+    return fn
+
+
+def tempered_model(model: TinyDecoder, scale: float):
+    """A full-sequence draft close to `model`: its logits times `scale` (scale 0.95: every next-token
+    distribution shares at least 96 % of its mass with the model's)."""
+
+    def fn(ids):
+        return model(ids, None)[0] * scale
+
+    return fn
+
+
+def check_sampled_rounds(student, model: TinyDecoder, prompt, n: int, k: int, seed: int) -> None:
+    """The call structure of sampled speculative decoding, recorded by the grader:
+    with the target as its own draft, ceil(n / (k + 1)) target calls; with a close draft (logits
+    x 0.95), k draft calls per target call and at most 2n/3 target calls (most drafts accepted:
+    an honest run needs more than that with probability below 1e-5)."""
+    target = student.callback(sequence_model(model))
+    out = student.call("speculative_generate", target, student.callback(sequence_model(model)), prompt, n, k, seed)
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.int64 and out.shape == (n,), \
+        "speculative_generate returns a (max_new_tokens,) int64 tensor"
+    assert target.count == -(-n // (k + 1)), "with the target as its own draft, every draft must be accepted"
+    target = student.callback(sequence_model(model))
+    draft = student.callback(tempered_model(model, 0.95))
+    out = student.call("speculative_generate", target, draft, prompt, n, k, seed + 1)
+    assert isinstance(out, torch.Tensor) and out.shape == (n,), "returns max_new_tokens tokens"
+    assert draft.count == k * target.count, "each round makes k draft calls and one target call"
+    assert target.count <= 2 * n // 3, "with a draft close to the target, most drafts must be accepted"
+
+
 def greedy_reference_check(model, prompt, tokens, eos_id=None):
     """True when every token is the argmax of `model` on prompt + the tokens before it, and the
     sequence stops only at eos or at the end (a property check of greedy decoding)."""
@@ -194,6 +233,7 @@ def run_allocator_machine(new_allocator, num_blocks: int, max_examples: int, ste
     from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
     from autograder.harness import StudentError
+    from autograder.harness.expect import assert_equal
 
     def raises(kind, fn, *args):
         try:
@@ -209,6 +249,9 @@ def run_allocator_machine(new_allocator, num_blocks: int, max_examples: int, ste
             self.alloc = new_allocator(num_blocks)
             self.refs: dict[int, int] = {}
 
+        def agree(self, b):
+            assert_equal(self.alloc.call("ref_count", b), self.refs.get(b, 0), dtype=True, what="a ref count")
+
         @rule()
         def allocate(self):
             if len(self.refs) == num_blocks:
@@ -218,6 +261,7 @@ def run_allocator_machine(new_allocator, num_blocks: int, max_examples: int, ste
             assert type(b) is int and 0 <= b < num_blocks, "allocate returns a block id in range"
             assert b not in self.refs, "allocate returned a block that is still in use"
             self.refs[b] = 1
+            self.agree(b)
 
         @rule(data=st.data())
         def share(self, data):
@@ -225,6 +269,7 @@ def run_allocator_machine(new_allocator, num_blocks: int, max_examples: int, ste
                 b = data.draw(st.sampled_from(sorted(self.refs)))
                 self.alloc.call("share", b)
                 self.refs[b] += 1
+                self.agree(b)
 
         @rule(data=st.data())
         def free(self, data):
@@ -234,18 +279,23 @@ def run_allocator_machine(new_allocator, num_blocks: int, max_examples: int, ste
                 self.refs[b] -= 1
                 if self.refs[b] == 0:
                     del self.refs[b]
+                self.agree(b)
 
         @rule(b=st.integers(-1, num_blocks))
         def bad_free_or_share(self, b):
             if b not in self.refs:
                 raises("ValueError", self.alloc.call, "free", b)
                 raises("ValueError", self.alloc.call, "share", b)
+                if 0 <= b < num_blocks:
+                    self.agree(b)
 
         @invariant()
-        def counts_agree(self):
-            assert self.alloc.call("num_free") == num_blocks - len(self.refs), "num_free is wrong"
+        def num_free_agrees(self):
+            assert_equal(self.alloc.call("num_free"), num_blocks - len(self.refs), dtype=True, what="num_free")
+
+        def teardown(self):
             for b in range(num_blocks):
-                assert self.alloc.call("ref_count", b) == self.refs.get(b, 0), "a ref count is wrong"
+                self.agree(b)
 
     run_state_machine_as_test(Machine, settings=settings(
         max_examples=max_examples, stateful_step_count=steps, derandomize=True, database=None, deadline=None,
@@ -258,5 +308,6 @@ def oracle():
         TinyDecoder=TinyDecoder, sequence_model=sequence_model, greedy_reference_check=greedy_reference_check,
         next_token_fn=next_token_fn, sequential_outputs=sequential_outputs, bigram_tables=bigram_tables,
         chi2_joint=chi2_joint, dense_attention=dense_attention, scatter_to_blocks=scatter_to_blocks,
-        run_allocator_machine=run_allocator_machine,
+        run_allocator_machine=run_allocator_machine, tempered_model=tempered_model, noisy_model=noisy_model,
+        check_sampled_rounds=check_sampled_rounds,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autograder.harness import StudentError
+from autograder.harness.expect import assert_equal
 
 
 @pytest.mark.points(2)
@@ -14,20 +15,22 @@ def test_allocate_share_free(student):
     alloc = student.new("BlockAllocator", 3, 4)
     blocks = [alloc.call("allocate") for _ in range(3)]
     assert sorted(blocks) == [0, 1, 2], "three allocations hand out the three blocks once each"
-    assert alloc.call("num_free") == 0
+    assert_equal(alloc.call("num_free"), 0, dtype=True, what="num_free when every block is allocated")
     with pytest.raises(StudentError) as err:
         alloc.call("allocate")
     assert err.value.exc_type == "RuntimeError", "allocate with no free block raises RuntimeError"
     alloc.call("share", blocks[1])
-    assert alloc.call("ref_count", blocks[1]) == 2, "share adds a reference"
+    assert_equal(alloc.call("ref_count", blocks[1]), 2, dtype=True, what="ref_count after share")
     alloc.call("free", blocks[1])
-    assert alloc.call("ref_count", blocks[1]) == 1 and alloc.call("num_free") == 0, "a shared block stays allocated"
+    assert_equal([alloc.call("ref_count", blocks[1]), alloc.call("num_free")], [1, 0], dtype=True,
+                 what="[ref_count, num_free] after freeing one of two references (the block stays allocated)")
     alloc.call("free", blocks[1])
-    assert alloc.call("ref_count", blocks[1]) == 0 and alloc.call("num_free") == 1, "the last free releases it"
+    assert_equal([alloc.call("ref_count", blocks[1]), alloc.call("num_free")], [0, 1], dtype=True,
+                 what="[ref_count, num_free] after the last free (the block is released)")
     with pytest.raises(StudentError) as err:
         alloc.call("free", blocks[1])
     assert err.value.exc_type == "ValueError", "freeing a free block raises ValueError"
-    assert alloc.call("allocate") == blocks[1], "the only free block is the one allocate returns"
+    assert_equal(alloc.call("allocate"), blocks[1], dtype=True, what="allocate when a single block is free")
 
 
 @pytest.mark.points(2)

@@ -32,6 +32,25 @@ def schedule_steps(lengths, max_batch):
     return len(sizes), sizes, finished
 
 
+def greedy_spec_rounds(target, draft, prompt, n, k):
+    """Rounds (= target calls) of greedy speculative decoding of n tokens: each round accepts the
+    drafts that equal the target's argmax and adds one target token."""
+    import torch
+
+    ids, rounds = list(prompt), 0
+    while len(ids) - len(prompt) < n:
+        drafts = []
+        for _ in range(k):
+            drafts.append(int(torch.argmax(draft(torch.tensor(ids + drafts))[-1])))
+        best = torch.argmax(target(torch.tensor(ids + drafts))[-(k + 1):], dim=-1).tolist()
+        j = 0
+        while j < k and drafts[j] == best[j]:
+            j += 1
+        ids += drafts[:j] + [best[j]]
+        rounds += 1
+    return rounds
+
+
 @pytest.fixture(scope="session")
 def oracle(oracle):
-    return SimpleNamespace(**vars(oracle), schedule_steps=schedule_steps)
+    return SimpleNamespace(**vars(oracle), schedule_steps=schedule_steps, greedy_spec_rounds=greedy_spec_rounds)
