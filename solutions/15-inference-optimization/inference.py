@@ -84,7 +84,7 @@ class BlockAllocator:
     allocate() -> a free block id, its ref count set to 1; RuntimeError when none is free.
     share(b)   -> None; one more sequence uses the allocated block b (ref count + 1).
     free(b)    -> None; ref count - 1; at 0 the block is free again (allocate may return it).
-    ref_count(b) -> int (0 for a free block); num_free() -> int.
+    ref_count(b) -> int (0 for a free block; ValueError out of range); num_free() -> int.
     share/free of a block that is not allocated, or of an id outside the range: ValueError.
     """
 

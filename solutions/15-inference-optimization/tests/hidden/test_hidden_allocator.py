@@ -10,13 +10,17 @@ from autograder.harness.expect import assert_equal
 
 @pytest.mark.points(1)
 def test_hidden_out_of_range_ids(student):
-    """share and free of ids outside the range raise ValueError; ref_count of a free block is 0."""
+    """share, free and ref_count of ids outside the range raise ValueError; ref_count of a free block is 0."""
     alloc = student.new("BlockAllocator", 2, 8)
     for bad in (-1, 2, 7):
         for method in ("free", "share"):
             with pytest.raises(StudentError) as err:
                 alloc.call(method, bad)
             assert err.value.exc_type == "ValueError", f"{method} of an out-of-range id raises ValueError"
+    for bad in (-1, 2):
+        with pytest.raises(StudentError) as err:
+            alloc.call("ref_count", bad)
+        assert err.value.exc_type == "ValueError", "ref_count of an out-of-range id raises ValueError"
     assert_equal([alloc.call("ref_count", 1), alloc.call("num_free")], [0, 2], dtype=True,
                  what="[ref_count, num_free] of a fresh allocator")
     b = alloc.call("allocate")
