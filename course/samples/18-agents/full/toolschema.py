@@ -35,9 +35,9 @@ SECTIONS = ("Args:", "Returns:", "Raises:")
 def _enum(values: list) -> dict:
     names = []
     for v in values:
-        name = BASIC_TYPES.get(type(v))
-        if name is None or type(v) in (list, dict):
+        if type(v) not in (int, float, str, bool, type(None)):
             raise ValueError(f"a Literal value must be int, float, str, bool or None, not {v!r}")
+        name = BASIC_TYPES[type(v)]
         if name not in names:
             names.append(name)
     return {"type": names[0] if len(names) == 1 else names, "enum": list(values)}

@@ -116,6 +116,8 @@ def test_run_agent_never_answers(student, oracle):
     assert_equal(answer, "", what="an empty final answer")
     assert_equal(messages, [{"role": "user", "content": "x"}, {"role": "assistant", "content": "  \n"}],
                  dtype=True, what="messages")
-    with pytest.raises(StudentError) as err:
-        student.call("agent:run_agent", "x", student.callback(oracle.scripted_llm(["a"])), tools, -2)
-    assert err.value.exc_type == "ValueError", "max_steps < 1 raises ValueError"
+    for bad in (0, -2):
+        fake = oracle.scripted_llm(["a"])
+        with pytest.raises(StudentError) as err:
+            student.call("agent:run_agent", "x", student.callback(fake), tools, bad)
+        assert err.value.exc_type == "ValueError" and fake.state["k"] == 0, "max_steps < 1 raises ValueError"

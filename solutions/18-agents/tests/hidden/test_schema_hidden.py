@@ -93,10 +93,23 @@ def ping(host: str, count: int | None = None):
 '''
 
 
+EMPTY_ARGS = '''
+def hello() -> str:
+    """Say hello.
+
+    Args:
+
+    Returns:
+        A greeting.
+    """
+'''
+
+
 @pytest.mark.points(1)
 def test_schema_returns_and_string_annotations(student, oracle):
-    """function_to_schema: string annotations, unconvertible return hints, a Returns section without a hint."""
-    sources = [(WEATHER_LIKE, "forecast"), (UNCONVERTIBLE_RETURN, "report"), (RETURN_DOC_NO_HINT, "ping")]
+    """function_to_schema: string annotations, unconvertible return hints, a Returns section without a hint, an empty Args section."""
+    sources = [(WEATHER_LIKE, "forecast"), (UNCONVERTIBLE_RETURN, "report"), (RETURN_DOC_NO_HINT, "ping"),
+               (EMPTY_ARGS, "hello")]
     _check(student, oracle, sources, "a schema")
 
 
@@ -107,6 +120,9 @@ REFUSED = [
     ('def f(x: int, y: int = 1):\n    """Add.\n\n    Args:\n        x: A.\n        z: C.\n    """\n', "f"),
     ('def f(x: int):\n    """   """\n', "f"),
     ('def f(x: list[object]):\n    """Add.\n\n    Args:\n        x: A.\n    """\n', "f"),
+    ('from typing import Literal\n\ndef f(x: Literal[b"a", b"b"]):\n    """Pick.\n\n    Args:\n        x: A.\n    """\n', "f"),
+    ("def f():\n    return 1\n", "f"),
+    ('def f() -> int:\n    """  \n    """\n', "f"),
 ]
 
 
