@@ -55,8 +55,7 @@ def _type_schema(hint: Any) -> dict:
         if len(subs) == 1:
             out = subs[0]
         elif all(set(s) == {"type"} and isinstance(s["type"], str) for s in subs):
-            names = sorted({s["type"] for s in subs})
-            out = {"type": names[0] if len(names) == 1 else names}
+            out = {"type": sorted({s["type"] for s in subs})}  # two or more distinct names
         else:
             out = {"anyOf": subs}
         if type(None) in args:

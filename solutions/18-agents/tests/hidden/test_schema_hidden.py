@@ -105,11 +105,27 @@ def hello() -> str:
 '''
 
 
+ARGS_LAYOUT = '''
+def wait(seconds: float, note: str = "") -> None:
+    """Wait a while.
+
+    Args:
+
+        Arguments follow.
+        seconds: How long to wait,
+            unit: seconds.
+        note: A note
+
+            for the log.
+    """
+'''
+
+
 @pytest.mark.points(1)
 def test_schema_returns_and_string_annotations(student, oracle):
-    """function_to_schema: string annotations, unconvertible return hints, a Returns section without a hint, an empty Args section."""
+    """function_to_schema: string annotations, unconvertible return hints, a Returns section without a hint, the layout of the Args section."""
     sources = [(WEATHER_LIKE, "forecast"), (UNCONVERTIBLE_RETURN, "report"), (RETURN_DOC_NO_HINT, "ping"),
-               (EMPTY_ARGS, "hello")]
+               (EMPTY_ARGS, "hello"), (ARGS_LAYOUT, "wait")]
     _check(student, oracle, sources, "a schema")
 
 
