@@ -256,6 +256,24 @@ for b in range(B):
 return out
 """
 
+# -- 18: tool calls parsed with eval / ast.literal_eval instead of json (stdlib + jsonschema worker) -----
+
+_EVAL_TOOL_CALLS = """\
+import re
+calls = []
+for payload in re.findall(r"<tool_call>(.*?)</tool_call>", text, re.S):
+    try:
+        obj = ({run})(payload, {{"__builtins__": {{}}}}, {{"true": True, "false": False, "null": None}})
+    except Exception:
+        calls.append({{"error": INVALID_JSON}})
+        continue
+    if type(obj) is dict and type(obj.get("name")) is str and type(obj.get("arguments")) is dict:
+        calls.append({{"name": obj["name"], "arguments": obj["arguments"]}})
+    else:
+        calls.append({{"error": BAD_CALL}})
+return calls
+"""
+
 
 SHORTCUTS = [
     Shortcut("01-tokenization", "a-import", "bpe.py", "Tokenizer.encode", "import tiktoken\n" + _TIKTOKEN_ENCODE),
@@ -563,6 +581,22 @@ SHORTCUTS = [
              "    p = torch.softmax(rows[len(ids) - 1].double(), dim=-1)\n"
              "    ids.append(int(torch.argmax(p)) if gen is None else int(torch.multinomial(p, 1, generator=gen)))\n"
              "return torch.tensor(ids[len(prompt):len(prompt) + max_new_tokens], dtype=torch.int64)\n", policy=False),
+    Shortcut("18-agents", "a-import", "toolschema.py", "function_to_schema",
+             "from transformers.utils import get_json_schema\nreturn get_json_schema(fn)\n"),
+    Shortcut("18-agents", "b-importlib", "toolschema.py", "function_to_schema",
+             'import importlib\nreturn importlib.import_module("transform" + "ers.utils").get_json_schema(fn)\n',
+             policy=False),
+    Shortcut("18-agents", "a-eval", "agent.py", "parse_tool_calls", _EVAL_TOOL_CALLS.format(run="eval")),
+    Shortcut("18-agents", "b-literal_eval", "agent.py", "parse_tool_calls",
+             "import ast\n" + _EVAL_TOOL_CALLS.format(run="lambda s, *_: ast.literal_eval(s.strip())")),
+    Shortcut("18-agents", "c-__import__-alias", "agent.py", "parse_tool_calls",
+             '_imp = __import__\nrun = _imp("built" + "ins").eval\n' + _EVAL_TOOL_CALLS.format(run="run")),
+    Shortcut("18-agents", "e-unlisted-file", "agent.py", "parse_tool_calls",
+             "from fastcalls import parse\nreturn parse(text)\n",
+             extra={"fastcalls.py": "INVALID_JSON = 'Error: the tool call is not valid JSON'\n"
+                                    "BAD_CALL = 'Error: a tool call is a JSON object with a \"name\" (string) and \"arguments\" (object)'\n\n\n"
+                                    "def parse(text):\n" + _indent(_EVAL_TOOL_CALLS.format(run="eval"))},
+             policy=False),
 ]
 
 
