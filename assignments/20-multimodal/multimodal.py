@@ -9,7 +9,8 @@
 Every function is a pure function of its inputs; weights come in as tensors. Each takes
 `device` ("cpu" or "cuda"): move the inputs there, compute there, return the result (the
 grader reads it back on the CPU). Compute in the input's floating dtype and return it.
-No conv2d/unfold for the patches, no cross_entropy/nll_loss for the loss (see the handout).
+No torch convolution or im2col for the patches and no torch cross-entropy for the loss
+(see "Allowed imports" in the handout).
 """
 
 from __future__ import annotations
