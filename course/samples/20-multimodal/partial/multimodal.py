@@ -32,10 +32,6 @@ def patchify(images: Tensor, patch_size: int, device: str = "cpu") -> Tensor:
       - inside a patch, channels first: element (c, dy, dx) sits at index c*p*p + dy*p + dx,
         the order of conv2d's weight (d, C, p, p).reshape(d, C*p*p).
     """
-    if images.ndim != 4:
-        raise ValueError(f"patchify: images must be (B, C, H, W), got shape {tuple(images.shape)}")
-    if patch_size < 1:
-        raise ValueError(f"patchify: patch_size must be >= 1, got {patch_size}")
     B, C, H, W = images.shape
     p = patch_size
     if H % p or W % p:
@@ -56,7 +52,7 @@ def patch_embed(images: Tensor, weight: Tensor, bias: Tensor | None, device: str
     weight.shape[1] raises ValueError.
     """
     d, C, p, p2 = weight.shape
-    if images.ndim != 4 or images.shape[1] != C:
+    if images.shape[1] != C:
         raise ValueError(f"patch_embed: images must be (B, {C}, H, W), got shape {tuple(images.shape)}")
     patches = patchify(images, p, device)  # (B, N, C*p*p)
     w = weight.to(device).reshape(d, C * p * p2)

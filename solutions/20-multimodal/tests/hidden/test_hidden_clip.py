@@ -108,7 +108,10 @@ def test_clip_loss_batch_of_one_is_zero_at_any_scale(student, oracle, device):
 
 @pytest.mark.points(1)
 def test_clip_loss_rejects_mismatched_batches(student, oracle, device):
-    """clip_loss raises ValueError when images and texts do not have the same shape."""
+    """clip_loss raises ValueError when images and texts do not have the same shape, or are not 2-D."""
     with pytest.raises(StudentError) as err:
         student.call("clip_loss", oracle.randn(3, 4, seed=380), oracle.randn(4, 4, seed=381), 1.0, device=device)
-    assert err.value.exc_type == "ValueError", f"expected ValueError, got {err.value.exc_type}"
+    assert err.value.exc_type == "ValueError", f"expected ValueError for different shapes, got {err.value.exc_type}"
+    with pytest.raises(StudentError) as err:
+        student.call("clip_loss", oracle.randn(4, seed=382), oracle.randn(4, seed=383), 1.0, device=device)
+    assert err.value.exc_type == "ValueError", f"expected ValueError for 1-D embeddings, got {err.value.exc_type}"
