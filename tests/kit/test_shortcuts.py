@@ -597,6 +597,46 @@ SHORTCUTS = [
                                     "BAD_CALL = 'Error: a tool call is a JSON object with a \"name\" (string) and \"arguments\" (object)'\n\n\n"
                                     "def parse(text):\n" + _indent(_EVAL_TOOL_CALLS.format(run="eval"))},
              policy=False),
+    # 20: torch is in the worker, so the policy keeps the patch embedding a reshape + matmul (no conv2d,
+    # no F.unfold) and the contrastive loss hand-written (no cross_entropy); transformers (the oracle:
+    # ViTEmbeddings, CLIP's image_text_contrastive_loss) is not in the worker and is banned as well
+    Shortcut("20-multimodal", "a-import", "multimodal.py", "patch_embed",
+             "import torch.nn.functional as F\n"
+             "b = None if bias is None else bias.to(device)\n"
+             "out = F.conv2d(images.to(device), weight.to(device), b, stride=weight.shape[-1])\n"
+             "return out.flatten(2).transpose(1, 2)\n"),
+    Shortcut("20-multimodal", "d-getattr", "multimodal.py", "patchify",
+             "import torch.nn.functional as F\n"
+             "if images.shape[-2] % patch_size or images.shape[-1] % patch_size:\n"
+             "    raise ValueError('patch size')\n"
+             'fn = getattr(F, "un" + "fold")\n'
+             "return fn(images.to(device), patch_size, stride=patch_size).transpose(1, 2)\n"),
+    Shortcut("20-multimodal", "b-importlib", "multimodal.py", "clip_loss",
+             "import importlib\n"
+             'nnf = importlib.import_module("torch.nn." + "functional")\n'
+             "if image_embeds.shape != text_embeds.shape:\n    raise ValueError('shapes')\n"
+             "img = _normalize(image_embeds.to(device))\ntxt = _normalize(text_embeds.to(device))\n"
+             "logits = torch.as_tensor(logit_scale, dtype=img.dtype, device=img.device).exp() * (img @ txt.T)\n"
+             "labels = torch.arange(len(logits), device=logits.device)\n"
+             "return (nnf.cross_entropy(logits, labels) + nnf.cross_entropy(logits.T, labels)) / 2\n"),
+    Shortcut("20-multimodal", "c-__import__-alias", "multimodal.py", "clip_loss",
+             '_imp = __import__\nhf = _imp("transformers.models.clip.modeling_clip", fromlist=["x"])\n'
+             "if image_embeds.shape != text_embeds.shape:\n    raise ValueError('shapes')\n"
+             "img = _normalize(image_embeds.to(device))\ntxt = _normalize(text_embeds.to(device))\n"
+             "logits = torch.as_tensor(logit_scale, dtype=img.dtype, device=img.device).exp() * (img @ txt.T)\n"
+             "return hf.image_text_contrastive_loss(logits)\n"),
+    Shortcut("20-multimodal", "e-unlisted-file", "multimodal.py", "vit_embeddings",
+             "from vit_conv import embed\nreturn embed(images.to(device), weights, device)\n",
+             extra={"vit_conv.py": "import torch\n\n\ndef embed(x, w, device):\n"
+                    "    conv = torch.nn.Conv2d(x.shape[1], w['cls_token'].shape[-1], w['patch_embeddings.projection.weight'].shape[-1],\n"
+                    "                           stride=w['patch_embeddings.projection.weight'].shape[-1]).to(x.dtype).to(device)\n"
+                    "    with torch.no_grad():\n"
+                    "        conv.weight.copy_(w['patch_embeddings.projection.weight'])\n"
+                    "        conv.bias.copy_(w['patch_embeddings.projection.bias'])\n"
+                    "        z = conv(x).flatten(2).transpose(1, 2)\n"
+                    "    cls = w['cls_token'].to(device).expand(x.shape[0], 1, z.shape[-1])\n"
+                    "    return torch.cat([cls, z], dim=1) + w['position_embeddings'].to(device)\n"},
+             policy=False),
 ]
 
 
