@@ -42,6 +42,34 @@ LABEL_NAME = r"[a-zA-Z_][a-zA-Z0-9_]*"
 # -- 1. the model registry ---------------------------------------------------------------------
 
 
+### BEGIN SOLUTION
+def _model_dir(root: str, name: str) -> str:
+    if not isinstance(name, str) or re.fullmatch(MODEL_NAME, name) is None:
+        raise ValueError(f"invalid model name {name!r}")
+    return os.path.join(root, name)
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _read_record(root: str, name: str, version: int) -> dict:
+    with open(os.path.join(_model_dir(root, name), f"v{version}", "meta.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _read_aliases(root: str, name: str) -> dict[str, int]:
+    path = os.path.join(_model_dir(root, name), "aliases.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return {k: int(v) for k, v in json.load(fh).items()}
+### END SOLUTION
+
+
 class ModelRegistry:
     """Versions of named model artefacts in the folder `root` (created if missing).
 
@@ -56,34 +84,10 @@ class ModelRegistry:
         os.makedirs(self.root, exist_ok=True)
         ### END SOLUTION
 
-    ### BEGIN SOLUTION
-    def _model_dir(self, name: str) -> str:
-        if not isinstance(name, str) or re.fullmatch(MODEL_NAME, name) is None:
-            raise ValueError(f"invalid model name {name!r}")
-        return os.path.join(self.root, name)
-
-    def _write(self, path: str, data: bytes) -> None:
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-
-    def _record(self, name: str, version: int) -> dict:
-        with open(os.path.join(self._model_dir(name), f"v{version}", "meta.json"), encoding="utf-8") as fh:
-            return json.load(fh)
-
-    def _aliases(self, name: str) -> dict[str, int]:
-        path = os.path.join(self._model_dir(name), "aliases.json")
-        if not os.path.exists(path):
-            return {}
-        with open(path, encoding="utf-8") as fh:
-            return {k: int(v) for k, v in json.load(fh).items()}
-    ### END SOLUTION
-
     def versions(self, name: str) -> list[int]:
         """The versions of model `name`, ascending ([] for a model never registered)."""
         ### BEGIN SOLUTION
-        folder = self._model_dir(name)
+        folder = _model_dir(self.root, name)
         if not os.path.isdir(folder):
             return []
         found = []
@@ -103,7 +107,7 @@ class ModelRegistry:
         FileExistsError (versions are immutable). See the handout for the exact order of rules.
         """
         ### BEGIN SOLUTION
-        folder = self._model_dir(name)
+        folder = _model_dir(self.root, name)
         if not isinstance(artifact, (bytes, bytearray)):
             raise TypeError("artifact must be bytes")
         artifact = bytes(artifact)
@@ -116,11 +120,11 @@ class ModelRegistry:
             if isinstance(version, bool) or not isinstance(version, int):
                 raise TypeError("version must be an int")
             if version in existing:
-                if self._record(name, version)["sha256"] == digest:
+                if _read_record(self.root, name, version)["sha256"] == digest:
                     return version
                 raise FileExistsError(f"{name} v{version} exists with other content")
         for v in existing:
-            if self._record(name, v)["sha256"] == digest:
+            if _read_record(self.root, name, v)["sha256"] == digest:
                 return v
         if version is None:
             version = existing[-1] + 1 if existing else 1
@@ -128,9 +132,9 @@ class ModelRegistry:
             raise ValueError("a new version must be above every existing version")
         vdir = os.path.join(folder, f"v{version}")
         os.makedirs(vdir, exist_ok=True)
-        self._write(os.path.join(vdir, "artifact.bin"), artifact)
+        _write_atomic(os.path.join(vdir, "artifact.bin"), artifact)
         record = {"name": name, "version": version, "sha256": digest, "metadata": metadata}
-        self._write(os.path.join(vdir, "meta.json"), json.dumps(record, sort_keys=True).encode("utf-8"))
+        _write_atomic(os.path.join(vdir, "meta.json"), json.dumps(record, sort_keys=True).encode("utf-8"))
         return version
         ### END SOLUTION
 
@@ -149,7 +153,7 @@ class ModelRegistry:
             return ref
         if ref == LATEST:
             return existing[-1]
-        aliases = self._aliases(name)
+        aliases = _read_aliases(self.root, name)
         if ref not in aliases:
             raise KeyError(f"{name} has no alias {ref!r}")
         return aliases[ref]
@@ -160,8 +164,8 @@ class ModelRegistry:
         "metadata" and "artifact" (the bytes)."""
         ### BEGIN SOLUTION
         version = self.resolve(name, ref)
-        record = self._record(name, version)
-        with open(os.path.join(self._model_dir(name), f"v{version}", "artifact.bin"), "rb") as fh:
+        record = _read_record(self.root, name, version)
+        with open(os.path.join(_model_dir(self.root, name), f"v{version}", "artifact.bin"), "rb") as fh:
             artifact = fh.read()
         return {"name": name, "version": version, "sha256": record["sha256"],
                 "metadata": record["metadata"], "artifact": artifact}
@@ -177,9 +181,9 @@ class ModelRegistry:
             raise ValueError('"latest" is maintained by the registry')
         if isinstance(version, bool) or not isinstance(version, int) or version not in self.versions(name):
             raise KeyError(f"{name} has no version {version!r}")
-        aliases = self._aliases(name)
+        aliases = _read_aliases(self.root, name)
         aliases[alias] = version
-        self._write(os.path.join(self._model_dir(name), "aliases.json"),
+        _write_atomic(os.path.join(_model_dir(self.root, name), "aliases.json"),
                     json.dumps(aliases, sort_keys=True).encode("utf-8"))
         ### END SOLUTION
 
@@ -189,7 +193,7 @@ class ModelRegistry:
         existing = self.versions(name)
         if not existing:
             return {}
-        out = dict(self._aliases(name))
+        out = dict(_read_aliases(self.root, name))
         out[LATEST] = existing[-1]
         return out
         ### END SOLUTION
@@ -302,6 +306,15 @@ def psi(ref: np.ndarray, cur: np.ndarray, n_bins: int = 10, eps: float = 1e-4) -
 # -- 3. the latency monitor ----------------------------------------------------------------------
 
 
+### BEGIN SOLUTION
+def _window_values(monitor: "LatencyMonitor") -> list[float]:
+    """Read the clock once, drop samples that left the window, return the values in it."""
+    now = float(monitor.clock())
+    monitor.samples = [(ts, v) for ts, v in monitor.samples if ts > now - monitor.window]
+    return [v for ts, v in monitor.samples if ts <= now]
+### END SOLUTION
+
+
 class LatencyMonitor:
     """Latencies of the last `window_seconds` seconds of an injected clock.
 
@@ -318,13 +331,6 @@ class LatencyMonitor:
         self.samples: list[tuple[float, float]] = []
         ### END SOLUTION
 
-    ### BEGIN SOLUTION
-    def _current(self) -> list[float]:
-        now = float(self.clock())
-        self.samples = [(ts, v) for ts, v in self.samples if ts > now - self.window]
-        return [v for ts, v in self.samples if ts <= now]
-    ### END SOLUTION
-
     def record(self, latency_ms: float) -> None:
         """Record one latency, stamped with one call of clock()."""
         ### BEGIN SOLUTION
@@ -334,14 +340,14 @@ class LatencyMonitor:
     def count(self) -> int:
         """How many samples the window holds now (one call of clock())."""
         ### BEGIN SOLUTION
-        return len(self._current())
+        return len(_window_values(self))
         ### END SOLUTION
 
     def percentiles(self, qs: Sequence[float], method: str = "linear") -> list[float] | None:
         """[percentile(window, q, method) for q in qs] for the window now (one call of clock());
         None when the window is empty."""
         ### BEGIN SOLUTION
-        values = self._current()
+        values = _window_values(self)
         if not values:
             return None
         return [percentile(values, q, method) for q in qs]
