@@ -103,7 +103,7 @@ def test_drift_alerts_power_and_false_positive_rate(student):
 
 @pytest.mark.points(2)
 def test_psi_against_oracle(student, oracle):
-    """psi matches the handout's rule (quantile bins of ref with values on an edge in the upper bin, the eps floor) on random and discrete samples."""
+    """psi matches the handout's rule (quantile bins of ref with values on an edge in the upper bin, the eps floor) on random and discrete samples; empty samples and fewer than one bin raise ValueError."""
     rng = np.random.default_rng(808)
     cases = [(rng.normal(size=500), rng.normal(0.3, 1.2, size=300), 10, 1e-4),
              (rng.poisson(2, 200).astype(float), rng.poisson(3, 100).astype(float), 10, 1e-4),
@@ -117,3 +117,5 @@ def test_psi_against_oracle(student, oracle):
     ref = rng.normal(size=300)
     assert_close(student.call("psi", ref, rng.permutation(ref)), 0.0, abs=1e-12, what="psi of a permutation")
     _raises("ValueError", student.call, "psi", ref, np.zeros(0))
+    _raises("ValueError", student.call, "psi", np.zeros(0), ref)
+    _raises("ValueError", student.call, "psi", ref, ref, 0)

@@ -115,3 +115,26 @@ def test_render_metrics_invalid_input(student):
         with pytest.raises(StudentError) as info:
             student.call("render_metrics", [metric])
         assert_equal(info.value.exc_type, "ValueError", what="exception for invalid input")
+
+
+@pytest.mark.points(1)
+def test_render_metrics_exact_lines(student):
+    """The sample lines are exactly as the handout writes them: repr of floats, +Inf/-Inf/NaN, no braces without labels, labels in order with le last."""
+    metrics = [{"name": "up", "type": "gauge", "help": "Up.",
+                "samples": [{"labels": {}, "value": 1}, {"labels": {"z": "1", "a": "2"}, "value": float("nan")},
+                            {"labels": {"k": "v"}, "value": float("inf")}, {"labels": {"k": "w"}, "value": -float("inf")},
+                            {"labels": {"k": "x"}, "value": 2.5e-07}]},
+               {"name": "req", "type": "counter", "help": "Requests.", "samples": [{"labels": {}, "value": 7}]},
+               {"name": "lat", "type": "histogram", "help": "L.", "buckets": [0.25, 2],
+                "samples": [{"labels": {"m": "s"}, "observations": [0.25, 1, 3]}, {"labels": {}, "observations": []}]}]
+    want = ["# HELP up Up.", "# TYPE up gauge", "up 1.0", 'up{z="1",a="2"} NaN', 'up{k="v"} +Inf', 'up{k="w"} -Inf',
+            'up{k="x"} 2.5e-07', "# HELP req_total Requests.", "# TYPE req_total counter", "req_total 7.0",
+            "# HELP lat L.", "# TYPE lat histogram", 'lat_bucket{m="s",le="0.25"} 1.0', 'lat_bucket{m="s",le="2.0"} 2.0',
+            'lat_bucket{m="s",le="+Inf"} 3.0', 'lat_count{m="s"} 3.0', 'lat_sum{m="s"} 4.25',
+            'lat_bucket{le="0.25"} 0.0', 'lat_bucket{le="2.0"} 0.0', 'lat_bucket{le="+Inf"} 0.0', "lat_count 0.0", "lat_sum 0.0"]
+    lines = student.call("render_metrics", metrics).split("\n")
+    assert_equal(lines[-1], "", what="trailing newline")
+    assert_equal(sorted(lines[:-1]), sorted(want), what="the set of lines")
+    assert_equal([line for line in lines if not line.startswith("lat_count") and not line.startswith("lat_sum")],
+                 [line for line in want if not line.startswith("lat_count") and not line.startswith("lat_sum")] + [""],
+                 what="the order of the lines (_count and _sum aside)")
