@@ -128,5 +128,7 @@ def test_registry_errors(student):
     _raises("KeyError", reg.call, "resolve", "ok", 2)
     _raises("KeyError", reg.call, "resolve", "ok", "prod")
     _raises("TypeError", reg.call, "register", "ok", "text, not bytes")
+    _raises("TypeError", reg.call, "register", "ok", [1, 2])
+    _raises("TypeError", reg.call, "register", "ok", 3)
     assert_equal(reg.call("aliases", "missing"), {}, what="aliases of an unknown model")
     assert_equal(reg.call("versions", "ok"), [1], what="versions after refused calls")
