@@ -112,17 +112,12 @@ class ModelRegistry:
             raise TypeError("artifact must be bytes")
         artifact = bytes(artifact)
         metadata = {} if metadata is None else metadata
-        if not isinstance(metadata, dict):
-            raise TypeError("metadata must be a dict")
         digest = hashlib.sha256(artifact).hexdigest()
         existing = self.versions(name)
-        if version is not None:
-            if isinstance(version, bool) or not isinstance(version, int):
-                raise TypeError("version must be an int")
-            if version in existing:
-                if _read_record(self.root, name, version)["sha256"] == digest:
-                    return version
-                raise FileExistsError(f"{name} v{version} exists with other content")
+        if version is not None and version in existing:
+            if _read_record(self.root, name, version)["sha256"] == digest:
+                return version
+            raise FileExistsError(f"{name} v{version} exists with other content")
         for v in existing:
             if _read_record(self.root, name, v)["sha256"] == digest:
                 return v
@@ -145,8 +140,6 @@ class ModelRegistry:
         existing = self.versions(name)
         if not existing:
             raise KeyError(f"no model {name!r}")
-        if isinstance(ref, bool):
-            raise KeyError(f"no version {ref!r}")
         if isinstance(ref, int):
             if ref not in existing:
                 raise KeyError(f"{name} has no version {ref}")
@@ -179,7 +172,7 @@ class ModelRegistry:
             raise ValueError(f"invalid alias {alias!r}")
         if alias == LATEST:
             raise ValueError('"latest" is maintained by the registry')
-        if isinstance(version, bool) or not isinstance(version, int) or version not in self.versions(name):
+        if version not in self.versions(name):
             raise KeyError(f"{name} has no version {version!r}")
         aliases = _read_aliases(self.root, name)
         aliases[alias] = version

@@ -39,17 +39,17 @@ def test_percentile_random_samples_and_half_ties(student):
 
 @pytest.mark.points(1)
 def test_kolmogorov_sf_dense_grid(student):
-    """kolmogorov_sf equals scipy.stats.kstwobign.sf on a dense grid, near 0, at 1 and in the far tail."""
+    """kolmogorov_sf equals scipy.stats.kstwobign.sf on a dense grid, at and below zero, around one and in the far tail."""
     from scipy import stats
 
-    xs = list(np.linspace(0.02, 2.6, 40)) + [1e-3, 0.999999, 1.000001, 3.5, 5.0, 10.0]
+    xs = list(np.linspace(0.02, 2.6, 40)) + [-0.5, 0.0, 1e-3, 0.999999, 1.000001, 3.5, 5.0, 10.0]
     for x in xs:
         assert_close(student.call("kolmogorov_sf", float(x)), float(stats.kstwobign.sf(x)), abs=1e-9, what="kolmogorov_sf")
 
 
 @pytest.mark.points(2)
 def test_ks_test_hidden_distributions(student, oracle):
-    """ks_test matches scipy.stats.ks_2samp's statistic and the asymptotic p-value on skewed, heavy-tailed and discrete samples of unequal sizes."""
+    """ks_test matches scipy.stats.ks_2samp's statistic and the asymptotic p-value on skewed, heavy-tailed and discrete samples of unequal sizes; an empty sample raises ValueError."""
     rng = np.random.default_rng(505)
     cases = [(rng.lognormal(0, 1, 120), rng.lognormal(0.2, 1, 70)),
              (rng.standard_t(2, 40), rng.standard_t(2, 400)),
@@ -63,6 +63,7 @@ def test_ks_test_hidden_distributions(student, oracle):
         assert_close(d, want_d, abs=1e-12, what="KS statistic D")
         assert_close(p, want_p, abs=1e-8, what="KS p-value")
     _raises("ValueError", student.call, "ks_test", np.zeros(0), np.ones(3))
+    _raises("ValueError", student.call, "ks_test", np.ones(3), np.zeros(0))
 
 
 @pytest.mark.points(2)

@@ -112,6 +112,7 @@ def test_registry_objects_share_the_folder(student):
     b.call("set_alias", "x", "champion", 1)
     assert_equal(a.call("resolve", "x", "champion"), 1, what="alias set by the other object")
     assert_equal(a.call("aliases", "x"), {"champion": 1, "latest": 2}, what="aliases")
+    assert_equal(b.call("get", "x", "champion")["metadata"], {}, what="metadata defaults to an empty dict")
 
 
 @pytest.mark.points(1)
