@@ -123,13 +123,14 @@ def test_render_metrics_exact_lines(student):
     metrics = [{"name": "up", "type": "gauge", "help": "Up.",
                 "samples": [{"labels": {}, "value": 1}, {"labels": {"z": "1", "a": "2"}, "value": float("nan")},
                             {"labels": {"k": "v"}, "value": float("inf")}, {"labels": {"k": "w"}, "value": -float("inf")},
-                            {"labels": {"k": "x"}, "value": 2.5e-07}]},
+                            {"labels": {"k": "x"}, "value": 2.5e-07},
+                            {"labels": {"le": "0.5"}, "value": 3}]},
                {"name": "req", "type": "counter", "help": "Requests.",
                 "samples": [{"labels": {}, "value": 7}, {"labels": {"code": "500"}, "value": 0}]},
                {"name": "lat", "type": "histogram", "help": "L.", "buckets": [0.25, 2],
                 "samples": [{"labels": {"m": "s"}, "observations": [0.25, 1, 3]}, {"labels": {}, "observations": []}]}]
     want = ["# HELP up Up.", "# TYPE up gauge", "up 1.0", 'up{z="1",a="2"} NaN', 'up{k="v"} +Inf', 'up{k="w"} -Inf',
-            'up{k="x"} 2.5e-07', "# HELP req_total Requests.", "# TYPE req_total counter", "req_total 7.0", 'req_total{code="500"} 0.0',
+            'up{k="x"} 2.5e-07', 'up{le="0.5"} 3.0', "# HELP req_total Requests.", "# TYPE req_total counter", "req_total 7.0", 'req_total{code="500"} 0.0',
             "# HELP lat L.", "# TYPE lat histogram", 'lat_bucket{m="s",le="0.25"} 1.0', 'lat_bucket{m="s",le="2.0"} 2.0',
             'lat_bucket{m="s",le="+Inf"} 3.0', 'lat_count{m="s"} 3.0', 'lat_sum{m="s"} 4.25',
             'lat_bucket{le="0.25"} 0.0', 'lat_bucket{le="2.0"} 0.0', 'lat_bucket{le="+Inf"} 0.0', "lat_count 0.0", "lat_sum 0.0"]
