@@ -96,6 +96,8 @@ def test_registry_survives_a_fresh_process(student):
     assert_equal(fresh.call("get", "llm", "prod"), {"name": "llm", "version": 3, "sha256": hashlib.sha256(b"w2" * 3).hexdigest(),
                                                    "metadata": {"step": 2}, "artifact": b"w2" * 3}, what="get by alias")
     assert_equal(fresh.call("get", "emb", "prod")["metadata"], {"dim": 8}, what="another model's alias")
+    assert_equal(fresh.call("resolve", "llm"), 4, what="resolve defaults to latest")
+    assert_equal(fresh.call("get", "llm")["version"], 4, what="get defaults to latest")
     assert_equal(fresh.call("register", "llm", b"w1w1"), 2, what="idempotent in a fresh process")
     assert_equal(fresh.call("register", "llm", b"new"), 5, what="numbering continues")
 
