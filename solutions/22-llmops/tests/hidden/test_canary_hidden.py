@@ -18,6 +18,8 @@ def test_routes_match_the_hash_rule(student, oracle):
     for r in ids[:10]:
         assert_equal(student.call("canary_route", r, 0.37, "exp-42"), oracle.canary(r, 0.37, "exp-42"), what="canary_route")
     assert_equal(student.call("route_batch", [], 0.5), [], what="no ids")
+    assert_equal(set(student.call("route_batch", ids, 0.0)), {"stable"}, what="fraction at the lower end")
+    assert_equal(set(student.call("route_batch", ids, 1.0)), {"canary"}, what="fraction at the upper end")
 
 
 @pytest.mark.points(2)
