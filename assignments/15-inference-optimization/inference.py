@@ -115,7 +115,7 @@ def speculative_generate(target: SequenceModel, draft: SequenceModel, prompt: li
 
     One round, with ids = prompt + tokens accepted so far:
       1. the draft proposes k tokens one at a time: x_i from draft(ids + x_1..x_{i-1})[-1]
-         (k draft calls);
+         (k draft calls; greedy: x_i = argmax q_i, sampled: x_i drawn from q_i);
       2. ONE target call on ids + x_1..x_k gives p_1..p_{k+1} (its last k + 1 rows);
       3. greedy (seed is None): accept x_i while x_i == argmax p_i; at the first mismatch append
          argmax p_i instead and end the round; if all k are accepted append argmax p_{k+1}.
