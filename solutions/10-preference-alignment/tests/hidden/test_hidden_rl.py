@@ -12,7 +12,7 @@ from autograder.harness.expect import assert_close
 
 @pytest.mark.points(3)
 def test_hidden_gae_matches_reverse_loop(student, oracle, device):
-    """GAE advantages and returns equal a naive reverse loop on random rollouts with random episode ends, for several gamma and lambda."""
+    """GAE advantages and returns equal a naive reverse loop on random rollouts with random episode ends, for several gamma and lambda, and on rollouts of one step."""
     rewards, values = oracle.randn(5, 13, seed=110), oracle.randn(5, 13, seed=111)
     dones = oracle.randn(5, 13, seed=112) > 0.8
     dones[4, -1] = True
@@ -22,6 +22,12 @@ def test_hidden_gae_matches_reverse_loop(student, oracle, device):
         want_adv, want_ret = oracle.gae_loop(rewards, values, dones, last, gamma, lam)
         assert_close(adv, want_adv, rel=1e-10, abs=1e-10)
         assert_close(ret, want_ret, rel=1e-10, abs=1e-10)
+    # rollouts of a single step
+    r1, v1, d1 = rewards[:, :1], values[:, :1], dones[:, :1]
+    adv, ret = student.call("gae", r1, v1, d1, last, 0.9, 0.8, device=device)
+    want_adv, want_ret = oracle.gae_loop(r1, v1, d1, last, 0.9, 0.8)
+    assert_close(adv, want_adv, rel=1e-10, abs=1e-10)
+    assert_close(ret, want_ret, rel=1e-10, abs=1e-10)
 
 
 @pytest.mark.points(2)
