@@ -14,7 +14,9 @@ What comes back is untrusted data and is checked here (types, shape) before a te
 
 from __future__ import annotations
 
+import inspect
 import json as _json
+import textwrap
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -133,10 +135,10 @@ def _response_from(answer: Any, what: str) -> HttpResponse:
     return HttpResponse(status, header_list, list(raw_chunks))
 
 
-# The worker side: sent as a probe's source (self-contained, imports inside), so the worker's code,
-# and with it every grading image, stays as it is.
-_SERVE_SOURCE = '''
-def _serve_http(app, request):
+# The worker side: a self-contained function (imports inside) whose source is sent as a probe, so the
+# worker's code, and with it every grading image, stays as it is. It runs in the worker, never here.
+def _serve_http(app: "Any", request: "dict[str, Any]") -> "dict[str, Any]":
+    # quoted annotations: the worker runs this source without this module's imports
     import asyncio
 
     body = request["body"]
@@ -147,7 +149,7 @@ def _serve_http(app, request):
         "headers": [(k, v) for k, v in request["headers"]],
         "client": ("testclient", 50000), "server": ("testserver", 80), "extensions": {},
     }
-    state = {"status": None, "headers": [], "chunks": [], "body_sent": False}
+    state: dict[str, Any] = {"status": None, "headers": [], "chunks": [], "body_sent": False}
 
     async def main():
         done = asyncio.Event()
@@ -181,4 +183,6 @@ def _serve_http(app, request):
     if state["status"] is None:
         raise RuntimeError("the app returned without sending a response")
     return {"status": state["status"], "headers": state["headers"], "chunks": state["chunks"]}
-'''
+
+
+_SERVE_SOURCE = textwrap.dedent(inspect.getsource(_serve_http))
