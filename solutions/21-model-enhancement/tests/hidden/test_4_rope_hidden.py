@@ -78,7 +78,9 @@ def test_llama3_other_parameters(student, oracle):
 def test_llama3_bands(student, oracle):
     """Llama 3: short wavelengths keep their frequency exactly, long ones are divided by the factor exactly.
 
-    dim 64, base 500000, factor 8, low 1, high 4, original 64.
+    dim 64, base 500000, factor 8, low 1, high 4, original 64; then dim 8, base 10000, factor 8,
+    original 13176795 with the first pair's wavelength exactly on the low edge (low 2**21, high 2**22)
+    and exactly on the high edge (low 2**20, high 2**21).
     """
     import math
     inv, _ = student.call("rope_llama3", 64, 500000.0, 8.0, 1.0, 4.0, 64)
@@ -88,6 +90,16 @@ def test_llama3_bands(student, oracle):
     assert bool(short.any()) and bool(long_.any())
     assert_close(inv[short], plain[short], rel=1e-6, abs=0.0, what="high-frequency band")
     assert_close(inv[long_], plain[long_] / 8.0, rel=1e-6, abs=0.0, what="low-frequency band")
+    # Pair 0 (inv_freq 1, wavelength float32(2π) = 13176795 / 2**21) placed exactly on each band
+    # edge: both bounds are inclusive and the ramp meets the bands there (σ = 0 gives inv/factor,
+    # σ = 1 gives inv), so the frequency is continuous; a band test that also scales the ramp's
+    # input would divide by the factor twice at the low edge.
+    for low, high in ((2.0 ** 21, 2.0 ** 22), (2.0 ** 20, 2.0 ** 21)):
+        scaling = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": low, "high_freq_factor": high,
+                   "original_max_position_embeddings": 13176795}
+        expected = oracle.hf_rope(8, 10000.0, scaling)
+        check(student.call("rope_llama3", 8, 10000.0, 8.0, low, high, 13176795), expected,
+              f"llama3 band edge (low {low:g}, high {high:g})")
 
 
 @pytest.mark.points(3)
