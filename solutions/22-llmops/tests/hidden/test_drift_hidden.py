@@ -104,7 +104,7 @@ def test_drift_alerts_power_and_false_positive_rate(student):
 
 @pytest.mark.points(2)
 def test_psi_against_oracle(student, oracle):
-    """psi matches the handout's rule (quantile bins of ref with values on an edge in the upper bin, the eps floor) on random and discrete samples; empty samples and fewer than one bin raise ValueError."""
+    """psi matches the handout's rule (quantile bins of ref with values on an edge in the upper bin, the eps floor) on random and discrete samples; one-value samples are valid; empty samples (with any number of bins) and fewer than one bin raise ValueError."""
     rng = np.random.default_rng(808)
     cases = [(rng.normal(size=500), rng.normal(0.3, 1.2, size=300), 10, 1e-4),
              (rng.poisson(2, 200).astype(float), rng.poisson(3, 100).astype(float), 10, 1e-4),
@@ -120,3 +120,11 @@ def test_psi_against_oracle(student, oracle):
     _raises("ValueError", student.call, "psi", ref, np.zeros(0))
     _raises("ValueError", student.call, "psi", np.zeros(0), ref)
     _raises("ValueError", student.call, "psi", ref, ref, 0)
+    _raises("ValueError", student.call, "psi", np.zeros(0), ref, 1)
+    _raises("ValueError", student.call, "psi", ref, np.zeros(0), 1)
+    # a one-value reference is a valid sample: every edge is that value
+    one, cur = np.array([1.0]), np.array([0.0, 1.0, 2.0, 2.0])
+    assert_close(student.call("psi", one, cur, 3), oracle.psi(one, cur, 3, 1e-4), rel=1e-9, abs=1e-12,
+                 what="psi of a one-value reference")
+    assert_close(student.call("psi", cur, one, 3), oracle.psi(cur, one, 3, 1e-4), rel=1e-9, abs=1e-12,
+                 what="psi of a one-value current sample")

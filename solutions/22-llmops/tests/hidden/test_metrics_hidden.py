@@ -119,8 +119,8 @@ def test_render_metrics_invalid_input(student):
 
 @pytest.mark.points(1)
 def test_render_metrics_exact_lines(student):
-    """The sample lines are exactly as the handout writes them: repr of floats, +Inf/-Inf/NaN, no braces without labels, labels in order with le last."""
-    metrics = [{"name": "up", "type": "gauge", "help": "Up.",
+    """The lines are exactly as the handout writes them: HELP escapes, repr of floats, +Inf/-Inf/NaN, no braces without labels, labels in order with le last."""
+    metrics = [{"name": "up", "type": "gauge", "help": "Up \\ down\nor not.",
                 "samples": [{"labels": {}, "value": 1}, {"labels": {"z": "1", "a": "2"}, "value": float("nan")},
                             {"labels": {"k": "v"}, "value": float("inf")}, {"labels": {"k": "w"}, "value": -float("inf")},
                             {"labels": {"k": "x"}, "value": 2.5e-07},
@@ -129,7 +129,7 @@ def test_render_metrics_exact_lines(student):
                 "samples": [{"labels": {}, "value": 7}, {"labels": {"code": "500"}, "value": 0}]},
                {"name": "lat", "type": "histogram", "help": "L.", "buckets": [0.25, 2],
                 "samples": [{"labels": {"m": "s"}, "observations": [0.25, 1, 3]}, {"labels": {}, "observations": []}]}]
-    want = ["# HELP up Up.", "# TYPE up gauge", "up 1.0", 'up{z="1",a="2"} NaN', 'up{k="v"} +Inf', 'up{k="w"} -Inf',
+    want = ["# HELP up Up \\\\ down\\nor not.", "# TYPE up gauge", "up 1.0", 'up{z="1",a="2"} NaN', 'up{k="v"} +Inf', 'up{k="w"} -Inf',
             'up{k="x"} 2.5e-07', 'up{le="0.5"} 3.0', "# HELP req_total Requests.", "# TYPE req_total counter", "req_total 7.0", 'req_total{code="500"} 0.0',
             "# HELP lat L.", "# TYPE lat histogram", 'lat_bucket{m="s",le="0.25"} 1.0', 'lat_bucket{m="s",le="2.0"} 2.0',
             'lat_bucket{m="s",le="+Inf"} 3.0', 'lat_count{m="s"} 3.0', 'lat_sum{m="s"} 4.25',

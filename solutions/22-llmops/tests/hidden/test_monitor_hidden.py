@@ -41,7 +41,7 @@ def test_monitor_random_schedule(student, oracle):
 
 @pytest.mark.points(1)
 def test_monitor_window_edges_and_clock_calls(student, oracle):
-    """A sample leaves the window exactly one window after it was recorded; each method call reads the clock exactly once."""
+    """A sample leaves the window exactly one window after it was recorded; each method call reads the clock exactly once; a window under a second works, a window of zero raises ValueError."""
     clock = oracle.Clock(0.0)
     lent = student.callback(clock)
     mon = student.new("LatencyMonitor", 2.0, lent)
@@ -59,6 +59,12 @@ def test_monitor_window_edges_and_clock_calls(student, oracle):
     mon.call("record", 4.0)
     assert_equal(mon.call("percentiles", [10, 90]), [4.0, 4.0], what="one sample")
     assert_equal(lent.count, 10, what="clock calls")
+    short = student.new("LatencyMonitor", 0.25, student.callback(clock))  # any window > 0, even under a second
+    short.call("record", 2.0)
+    clock.now = 3.7
+    assert_equal(short.call("count"), 1, what="count in a window of 0.25 s")
+    clock.now = 3.75
+    assert_equal(short.call("count"), 0, what="count one short window later")
     with pytest.raises(StudentError) as info:
         student.new("LatencyMonitor", 0.0, student.callback(clock))
     assert_equal(info.value.exc_type, "ValueError", what="exception for a window of zero seconds")

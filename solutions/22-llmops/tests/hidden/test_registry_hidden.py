@@ -57,19 +57,23 @@ def test_registry_content_hash_idempotence(student):
 
 @pytest.mark.points(2)
 def test_registry_explicit_versions_order_of_rules(student):
-    """The order of register's rules with an explicit version: an existing version first, then known content, then new numbers above the highest."""
+    """The order of register's rules with an explicit version: an existing version first (same bytes: returned), then known content, then new numbers (>= 1) above the highest."""
     reg = student.new("ModelRegistry", student.tmp_path("reg-h2"))
     assert_equal(reg.call("register", "m", b"a", {}, version=3), 3, what="a first explicit version")
     assert_equal(reg.call("register", "m", b"b"), 4, what="auto after an explicit version")
     # an existing version with other bytes raises even when the bytes are another version's
     _raises("FileExistsError", reg.call, "register", "m", b"b", {}, version=3)
+    # the same bytes again under their own version number: that version is returned
+    assert_equal(reg.call("register", "m", b"a", {}, version=3), 3, what="the same bytes, same version")
     # known bytes under a free version number: the existing version is returned
     assert_equal(reg.call("register", "m", b"a", {}, version=10), 3, what="known bytes, free version")
     _raises("ValueError", reg.call, "register", "m", b"c", {}, version=2)
     _raises("ValueError", reg.call, "register", "m", b"c", {}, version=1)
     _raises("ValueError", reg.call, "register", "fresh", b"c", {}, version=0)
     assert_equal(reg.call("versions", "fresh"), [], what="nothing written by a refused register")
+    assert_equal(reg.call("register", "fresh", b"c", {}, version=1), 1, what="version 1 given for a new model")
     assert_equal(reg.call("register", "m", b"c", {}, version=7), 7, what="a gap above the highest")
+    _raises("ValueError", reg.call, "register", "m", b"d", {}, version=5)  # a gap below the highest
     assert_equal(reg.call("versions", "m"), [3, 4, 7], what="versions")
     assert_equal(reg.call("aliases", "m"), {"latest": 7}, what="latest is the highest")
     assert_equal(reg.call("get", "m", 4)["artifact"], b"b", what="version 4 unchanged")
