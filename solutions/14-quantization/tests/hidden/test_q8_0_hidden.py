@@ -12,12 +12,14 @@ from autograder.harness.expect import assert_equal
 @pytest.mark.points(3)
 def test_q8_0_random_shapes_and_magnitudes(student, oracle):
     """quantize_q8_0 equals gguf.quants.quantize byte for byte on tensors of one to three dims, float32
-    and float64 input, over many orders of magnitude."""
+    and float64 input, over many orders of magnitude, and on a tensor with an empty leading axis
+    (no blocks at all: the leading axes are still kept)."""
     rng = np.random.default_rng(50)
     cases = [rng.standard_normal(32).astype(np.float32),
              (rng.standard_normal((5, 256)) * 1e-3).astype(np.float32),
              rng.standard_normal((3, 2, 96)) * 1e3,
-             (rng.laplace(size=(7, 64)) * 40).astype(np.float32)]
+             (rng.laplace(size=(7, 64)) * 40).astype(np.float32),
+             np.zeros((2, 0, 64), dtype=np.float32)]
     for x in cases:
         assert_equal(student.call("quantize_q8_0", x), oracle.q8_0(x), dtype=True, what=f"Q8_0 bytes of a {x.ndim}-D tensor")
 
@@ -80,11 +82,13 @@ def test_q8_0_rejects_bad_lengths(student):
 
 @pytest.mark.points(1)
 def test_dequantize_q8_0_hidden(student, oracle):
-    """dequantize_q8_0 equals gguf.quants.dequantize on data of several shapes, with zero blocks."""
+    """dequantize_q8_0 equals gguf.quants.dequantize on data of several shapes, with zero blocks, and on
+    data with an empty leading axis (no blocks at all: the leading axes are still kept)."""
     rng = np.random.default_rng(53)
     x = (rng.standard_normal((2, 3, 64)) * 7).astype(np.float32)
     x[1, 2, :32] = 0.0
     long = (rng.standard_normal(40 * 32) * 3).astype(np.float32)  # one row of many blocks
-    for data in (oracle.q8_0(x), oracle.q8_0(x.reshape(-1)), oracle.q8_0(long)):
+    empty = np.zeros((2, 0, 68), dtype=np.uint8)  # no blocks: the leading axes kept
+    for data in (oracle.q8_0(x), oracle.q8_0(x.reshape(-1)), oracle.q8_0(long), empty):
         assert_equal(student.call("dequantize_q8_0", data), oracle.dequant_q8_0(data), dtype=True,
                      what="dequantized values")
