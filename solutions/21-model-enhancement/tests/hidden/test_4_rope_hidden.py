@@ -156,7 +156,7 @@ def test_yarn_equal_bounds_and_helpers(student, oracle):
 
 @pytest.mark.points(2)
 def test_rope_inv_freq_dispatch_other_cases(student, oracle):
-    """rope_inv_freq dispatches every type with optional keys; an unknown type or an odd dim raises ValueError.
+    """rope_inv_freq dispatches every type with optional keys; an unknown type or an odd dim raises ValueError (also from rope_default, as does dim 0).
 
     "default" explicitly, dynamic without seq_len, yarn with every optional key.
     """
@@ -179,6 +179,7 @@ def test_rope_inv_freq_dispatch_other_cases(student, oracle):
         with pytest.raises(StudentError) as err:
             student.call("rope_inv_freq", *args)
         assert err.value.exc_type == "ValueError", "expected ValueError"
-    with pytest.raises(StudentError) as err:
-        student.call("rope_default", 0, 10000.0)
-    assert err.value.exc_type == "ValueError", "expected ValueError for dim 0"
+    for dim in (0, 15):
+        with pytest.raises(StudentError) as err:
+            student.call("rope_default", dim, 10000.0)
+        assert err.value.exc_type == "ValueError", f"expected ValueError from rope_default for dim {dim}"
