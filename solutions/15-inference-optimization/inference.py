@@ -86,6 +86,7 @@ class BlockAllocator:
     free(b)    -> None; ref count - 1; at 0 the block is free again (allocate may return it).
     ref_count(b) -> int (0 for a free block; ValueError out of range); num_free() -> int.
     share/free of a block that is not allocated, or of an id outside the range: ValueError.
+    num_blocks < 1 or block_size < 1: ValueError.
     """
 
     def __init__(self, num_blocks: int, block_size: int) -> None:
@@ -151,8 +152,9 @@ def paged_attention(q: Tensor, k_cache: Tensor, v_cache: Tensor, block_tables: T
     context_lens: (B,) int64 >= 1; sequence b attends to its tokens 0 .. context_lens[b] - 1 (all of
     them: the query is the newest token). Entries of block_tables past ceil(len / block_size) are
     padding (any value, e.g. -1) and are never read.
-    out[b, h] = softmax(q[b, h] . K_b^T / sqrt(d)) V_b. Computed on `device`; returns a CPU tensor
-    of q's dtype and shape (B, H, d).
+    out[b, h] = softmax(q[b, h] . K_b^T / sqrt(d)) V_b, the softmax computed stably (subtract each
+    row's largest score before exp: scores can overflow it). Computed on `device`; returns a CPU
+    tensor of q's dtype and shape (B, H, d).
     """
     ### BEGIN SOLUTION
     q, k_cache, v_cache = q.to(device), k_cache.to(device), v_cache.to(device)
@@ -193,7 +195,8 @@ def speculative_generate(target: SequenceModel, draft: SequenceModel, prompt: li
          argmax p_i instead and end the round; if all k are accepted append argmax p_{k+1}.
          sampled: accept x_i with probability min(1, p_i(x_i) / q_i(x_i)); at the first rejection
          append a sample of norm(max(0, p_i - q_i)) and end the round; if all are accepted append
-         a sample of p_{k+1}. Probabilities are softmax of the logits (temperature 1).
+         a sample of p_{k+1}. Probabilities are softmax of the logits (temperature 1), computed
+         stably (logits can be large).
     Rounds repeat until max_new_tokens tokens exist; extra tokens of the last round are dropped.
     Randomness (sampled mode only): one torch.Generator seeded with `seed`.
     """

@@ -10,7 +10,9 @@ from autograder.harness.expect import assert_equal
 
 @pytest.mark.points(1)
 def test_hidden_out_of_range_ids(student):
-    """share, free and ref_count of ids outside the range raise ValueError; ref_count of a free block is 0."""
+    """share, free and ref_count of ids outside the range raise ValueError (also when every block is in
+    use, and without changing anything); ref_count of a free block is 0; the constructor refuses
+    fewer than one block or a block size below one."""
     alloc = student.new("BlockAllocator", 2, 8)
     for bad in (-1, 2, 7):
         for method in ("free", "share"):
@@ -27,6 +29,18 @@ def test_hidden_out_of_range_ids(student):
     with pytest.raises(StudentError) as err:
         alloc.call("share", 1 - b)
     assert err.value.exc_type == "ValueError", "share of a free block raises ValueError"
+    alloc.call("allocate")  # now every block is in use: an id out of range is still refused
+    for bad in (-1, -2, 2):
+        for method in ("free", "share"):
+            with pytest.raises(StudentError) as err:
+                alloc.call(method, bad)
+            assert err.value.exc_type == "ValueError", f"{method} of an out-of-range id raises ValueError (all blocks in use)"
+    assert_equal([alloc.call("ref_count", 0), alloc.call("ref_count", 1), alloc.call("num_free")], [1, 1, 0], dtype=True,
+                 what="ref counts unchanged by refused calls")
+    for args in ((0, 8), (3, 0), (-1, 4)):
+        with pytest.raises(StudentError) as err:
+            student.new("BlockAllocator", *args)
+        assert err.value.exc_type == "ValueError", "BlockAllocator with num_blocks < 1 or block_size < 1 raises ValueError"
 
 
 @pytest.mark.points(3)

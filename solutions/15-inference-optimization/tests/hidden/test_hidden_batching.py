@@ -31,20 +31,19 @@ def test_hidden_batching_with_eos(student, oracle):
 
 @pytest.mark.points(2)
 def test_hidden_step_by_step(student, oracle):
-    """step() returns the ids finished in that step in increasing order, admits requests submitted
+    """submit returns ids in order; step() returns the ids finished in that step in increasing order, admits requests submitted
     between steps, and returns [] without a forward call when nothing waits or runs."""
     fn = oracle.next_token_fn(vocab=40, salt=3)
     step = student.callback(fn)
     batcher = student.new("ContinuousBatcher", step, 2, None)
     assert_equal(batcher.call("step"), [], what="an idle step makes no forward call")
     assert step.count == 0, "an idle step makes no forward call"
-    batcher.call("submit", [1], 2)
-    batcher.call("submit", [2], 1)
-    batcher.call("submit", [3], 1)
+    ids = [batcher.call("submit", [1], 2), batcher.call("submit", [2], 1), batcher.call("submit", [3], 1)]
+    assert_equal(ids, [0, 1, 2], dtype=True, what="submit returns ids 0, 1, 2, ... in submit order")
     assert_equal(batcher.call("step"), [1], what="step 1 finishes request 1")
     assert_equal(batcher.call("step"), [0, 2], what="step 2 finishes requests 0 and 2 (listed in increasing order)")
-    batcher.call("submit", [4, 4], 2)
-    batcher.call("submit", [5], 1)
+    ids = [batcher.call("submit", [4, 4], 2), batcher.call("submit", [5], 1)]
+    assert_equal(ids, [3, 4], dtype=True, what="ids go on counting across steps")
     assert_equal(batcher.call("step"), [4], what="step 3 runs the two new requests")
     assert_equal(batcher.call("step"), [3], what="step 4 finishes the rest")
     assert_equal(batcher.call("step"), [], what="nothing left: no forward call")

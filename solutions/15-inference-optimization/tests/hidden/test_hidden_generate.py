@@ -63,7 +63,7 @@ def test_hidden_eos_first_token(student, oracle):
 
 @pytest.mark.points(1)
 def test_hidden_uncached_eos_midway(student, oracle):
-    """generate_uncached stops right after eos (kept) when it appears mid-sequence."""
+    """generate_uncached, then generate_cached, stop right after eos (kept) when it appears mid-sequence."""
     model = oracle.TinyDecoder(vocab=23, dim=12, seed=35)
     prompt = [9]
     full = student.call("generate_cached", student.callback(model), prompt, 7).tolist()
@@ -73,3 +73,7 @@ def test_hidden_uncached_eos_midway(student, oracle):
     out = student.call("generate_uncached", fake, prompt, 7, eos)
     assert_equal(out, torch.tensor(full[:stop], dtype=torch.int64), what="tokens up to eos")
     assert fake.count == stop, "no call after eos"
+    fake = student.callback(model)
+    out = student.call("generate_cached", fake, prompt, 7, eos)
+    assert_equal(out, torch.tensor(full[:stop], dtype=torch.int64), what="cached tokens up to eos")
+    check_cached_calls(fake.calls, prompt, out.tolist())

@@ -8,9 +8,9 @@ import torch
 from autograder.harness.expect import assert_close
 
 
-def run(student, oracle, device, seed, B, H, H_kv, d, lens, block_size, num_blocks, dtype, pad, tol):
+def run(student, oracle, device, seed, B, H, H_kv, d, lens, block_size, num_blocks, dtype, pad, tol, q_scale=1.0):
     g = torch.Generator().manual_seed(seed)
-    q = torch.randn(B, H, d, generator=g, dtype=dtype)
+    q = torch.randn(B, H, d, generator=g, dtype=dtype) * q_scale
     ks = [torch.randn(n, H_kv, d, generator=g, dtype=dtype) * 2 for n in lens]
     vs = [torch.randn(n, H_kv, d, generator=g, dtype=dtype) for n in lens]
     k_cache, v_cache, table, ctx = oracle.scatter_to_blocks(ks, vs, block_size, num_blocks, seed + 1, pad=pad)
@@ -23,12 +23,13 @@ def run(student, oracle, device, seed, B, H, H_kv, d, lens, block_size, num_bloc
 @pytest.mark.points(2)
 @pytest.mark.parametrize("case", [
     dict(seed=40, B=2, H=3, H_kv=3, d=4, lens=[7, 12], block_size=3, num_blocks=12, pad=-1),   # MHA, exact multiple
-    dict(seed=41, B=4, H=4, H_kv=1, d=8, lens=[1, 2, 9, 16], block_size=4, num_blocks=12, pad=0),  # MQA
-    dict(seed=42, B=2, H=6, H_kv=2, d=16, lens=[5, 3], block_size=1, num_blocks=11, pad=-1),  # block size 1
+    dict(seed=41, B=4, H=4, H_kv=1, d=8, lens=[1, 2, 9, 16], block_size=4, num_blocks=12, pad=10**6),  # MQA, pad not an id
+    dict(seed=42, B=2, H=6, H_kv=2, d=16, lens=[5, 3], block_size=1, num_blocks=11, pad=-1, q_scale=60.0),  # block size 1, large scores
 ])
 def test_hidden_paged_layouts(student, oracle, device, case):
     """Paged attention equals scaled_dot_product_attention on the dense KV for other head groupings,
-    block sizes and table padding (float32, 1e-5)."""
+    block sizes and table padding (also a padding value that is no block id), and with scores far
+    beyond exp's float32 range (float32, 1e-5)."""
     run(student, oracle, device, dtype=torch.float32, tol=1e-5, **case)
 
 

@@ -12,7 +12,7 @@ import torch
 @pytest.mark.parametrize("k,n,noisy", [(1, 7, True), (5, 4, True), (3, 11, False)])
 def test_hidden_greedy_equals_target(student, oracle, k, n, noisy):
     """Greedy speculative decoding returns the target's greedy tokens with a noisy or bad draft; each round is
-    one target call and k draft calls, and the number of rounds is the handout's."""
+    one target call and k draft calls, and the number of rounds is the handout's; also with very large logits."""
     target = oracle.TinyDecoder(vocab=26, dim=20, seed=50 + k)
     draft_fn = (oracle.noisy_model(target, 2.0, 60 + k) if noisy
                 else oracle.sequence_model(oracle.TinyDecoder(vocab=26, dim=6, seed=60 + k)))
@@ -24,6 +24,11 @@ def test_hidden_greedy_equals_target(student, oracle, k, n, noisy):
     assert t.count == oracle.greedy_spec_rounds(oracle.sequence_model(target), draft_fn, prompt, n, k), \
         "the number of rounds (target calls) is not the handout's"
     assert dr.count == k * t.count, "k draft calls per round"
+    # the same models with logits 400 times larger: greedy tokens do not change, and a softmax that
+    # is not computed stably overflows exp
+    big_target, big_draft = (lambda ids, f=f: 400.0 * f(ids) for f in (oracle.sequence_model(target), draft_fn))
+    out = student.call("speculative_generate", student.callback(big_target), student.callback(big_draft), prompt, n, k)
+    assert oracle.greedy_reference_check(target, prompt, out.tolist()), "not the target's greedy tokens with large logits"
 
 
 @pytest.mark.points(1)
