@@ -51,6 +51,19 @@ def test_mutants_are_distinct():
     assert len(sources) == len(set(sources))
 
 
+def test_repeated_mutations_on_one_line_get_keys_of_their_own():
+    """Two `0`s on one line moved to -1 are two mutants: each key names its occurrence from the left,
+    so an equivalent entry for one cannot hide the other."""
+    source = ("def g(x):\n    ### BEGIN SOLUTION\n    return min(x, 0) + min(0, x)\n    ### END SOLUTION\n")
+    found = {m.description: m.source for m in mutants(source, "g.py")}
+    assert "return min(x, -1) + min(0, x)" in found["0 -> -1 (#1 of 2 on the line)"]
+    assert "return min(x, 0) + min(-1, x)" in found["0 -> -1 (#2 of 2 on the line)"]
+    assert "swap the first two arguments of min() (#2 of 2 on the line)" in found
+    assert "0 -> -1" not in found and "'+' -> '-'" in found  # unique descriptions stay as they were
+    keys = [m.key for m in mutants(SOURCE, "m.py") + mutants(source, "g.py")]
+    assert len(keys) == len(set(keys))
+
+
 def test_audit_of_the_scenario_lists_survivors():
     assignment = resolve("90-calc", root=SCENARIO_ROOT)
     report = audit_assignment(assignment, jobs=2)

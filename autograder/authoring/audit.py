@@ -89,7 +89,8 @@ def stale_equivalents(assignment: Assignment, candidates: list[Mutant] | None = 
     (the code moved or changed): each is a line naming the entry and the fix."""
     keys = {_key(m) for m in (candidates if candidates is not None else all_mutants(assignment))}
     return [f"[[mutants.equivalent]] {e.file}:{e.line} {e.mutation!r} matches no mutant of the reference; "
-            "the code moved or changed: update its line (or remove the entry)"
+            "the code moved or changed: update its line (or remove the entry); when a line has the same "
+            "mutation more than once, each is named '(#k of n on the line)', k counted from the left"
             for e in assignment.manifest.mutants.equivalent if (e.file, e.line, e.mutation) not in keys]
 
 
