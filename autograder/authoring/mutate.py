@@ -148,7 +148,7 @@ def mutants(source: str, filename: str) -> list[Mutant]:
     original = ast.unparse(tree)
     nodes = list(ast.walk(tree))
     index_of = {id(n): i for i, n in enumerate(nodes)}
-    made: list[tuple[ast.AST, str, str]] = []  # (node, description, mutated source)
+    made: list[tuple[ast.expr | ast.stmt, str, str]] = []  # (node, description, mutated source)
     seen: set[str] = set()
     for node, kind, description in _candidates(tree, region):
         mutated = _mutate_copy(tree, index_of[id(node)], kind)
@@ -163,19 +163,19 @@ def mutants(source: str, filename: str) -> list[Mutant]:
             for node, description, text in _number_repeats(made)]
 
 
-def _number_repeats(made: list[tuple[ast.AST, str, str]]) -> list[tuple[ast.AST, str, str]]:
+def _number_repeats(made: list[tuple[ast.expr | ast.stmt, str, str]]) -> list[tuple[ast.expr | ast.stmt, str, str]]:
     """Give every mutant a key of its own: when one line has several mutants with the same
     description (two `0`s moved to `-1`, two `min` calls swapped), each gets "(#k of n on the
     line)", k counted from the left. Why: a `[[mutants.equivalent]]` entry names one key, and a
     shared key would mark a killed twin equivalent too, hiding it from the audit."""
     groups: dict[tuple[int, str], list[int]] = {}
     for index, (node, description, _) in enumerate(made):
-        groups.setdefault((node.lineno, description), []).append(index)  # type: ignore[attr-defined]
+        groups.setdefault((node.lineno, description), []).append(index)
     out = list(made)
     for indices in groups.values():
         if len(indices) < 2:
             continue
-        by_column = sorted(indices, key=lambda i: (made[i][0].col_offset, i))  # type: ignore[attr-defined]
+        by_column = sorted(indices, key=lambda i: (made[i][0].col_offset, i))
         for k, index in enumerate(by_column, start=1):
             node, description, text = made[index]
             out[index] = (node, f"{description} (#{k} of {len(indices)} on the line)", text)
