@@ -91,14 +91,19 @@ def noisy_model(model: TinyDecoder, scale: float, seed: int):
     return fn
 
 
+def scaled_logits(full_sequence_model, scale: float):
+    """The full-sequence model whose logits are `full_sequence_model`'s times `scale`."""
+
+    def fn(ids):
+        return full_sequence_model(ids) * scale
+
+    return fn
+
+
 def tempered_model(model: TinyDecoder, scale: float):
     """A full-sequence draft close to `model`: its logits times `scale` (scale 0.95: every next-token
     distribution shares at least 96 % of its mass with the model's)."""
-
-    def fn(ids):
-        return model(ids, None)[0] * scale
-
-    return fn
+    return scaled_logits(sequence_model(model), scale)
 
 
 def check_sampled_rounds(student, model: TinyDecoder, prompt, n: int, k: int, seed: int) -> None:
@@ -308,6 +313,6 @@ def oracle():
         TinyDecoder=TinyDecoder, sequence_model=sequence_model, greedy_reference_check=greedy_reference_check,
         next_token_fn=next_token_fn, sequential_outputs=sequential_outputs, bigram_tables=bigram_tables,
         chi2_joint=chi2_joint, dense_attention=dense_attention, scatter_to_blocks=scatter_to_blocks,
-        run_allocator_machine=run_allocator_machine, tempered_model=tempered_model, noisy_model=noisy_model,
-        check_sampled_rounds=check_sampled_rounds,
+        run_allocator_machine=run_allocator_machine, tempered_model=tempered_model, scaled_logits=scaled_logits,
+        noisy_model=noisy_model, check_sampled_rounds=check_sampled_rounds,
     )

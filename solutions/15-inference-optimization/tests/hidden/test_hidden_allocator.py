@@ -8,6 +8,13 @@ from autograder.harness import StudentError
 from autograder.harness.expect import assert_equal
 
 
+def _value_error(fn, *args, what: str) -> None:
+    """fn(*args) must raise ValueError in the student's code."""
+    with pytest.raises(StudentError) as err:
+        fn(*args)
+    assert err.value.exc_type == "ValueError", what
+
+
 @pytest.mark.points(1)
 def test_hidden_out_of_range_ids(student):
     """share, free and ref_count of ids outside the range raise ValueError (also when every block is in
@@ -16,31 +23,23 @@ def test_hidden_out_of_range_ids(student):
     alloc = student.new("BlockAllocator", 2, 8)
     for bad in (-1, 2, 7):
         for method in ("free", "share"):
-            with pytest.raises(StudentError) as err:
-                alloc.call(method, bad)
-            assert err.value.exc_type == "ValueError", f"{method} of an out-of-range id raises ValueError"
+            _value_error(alloc.call, method, bad, what=f"{method} of an out-of-range id raises ValueError")
     for bad in (-1, 2):
-        with pytest.raises(StudentError) as err:
-            alloc.call("ref_count", bad)
-        assert err.value.exc_type == "ValueError", "ref_count of an out-of-range id raises ValueError"
+        _value_error(alloc.call, "ref_count", bad, what="ref_count of an out-of-range id raises ValueError")
     assert_equal([alloc.call("ref_count", 1), alloc.call("num_free")], [0, 2], dtype=True,
                  what="[ref_count, num_free] of a fresh allocator")
     b = alloc.call("allocate")
-    with pytest.raises(StudentError) as err:
-        alloc.call("share", 1 - b)
-    assert err.value.exc_type == "ValueError", "share of a free block raises ValueError"
+    _value_error(alloc.call, "share", 1 - b, what="share of a free block raises ValueError")
     alloc.call("allocate")  # now every block is in use: an id out of range is still refused
     for bad in (-1, -2, 2):
         for method in ("free", "share"):
-            with pytest.raises(StudentError) as err:
-                alloc.call(method, bad)
-            assert err.value.exc_type == "ValueError", f"{method} of an out-of-range id raises ValueError (all blocks in use)"
+            _value_error(alloc.call, method, bad,
+                         what=f"{method} of an out-of-range id raises ValueError (all blocks in use)")
     assert_equal([alloc.call("ref_count", 0), alloc.call("ref_count", 1), alloc.call("num_free")], [1, 1, 0], dtype=True,
                  what="ref counts unchanged by refused calls")
     for args in ((0, 8), (3, 0), (-1, 4)):
-        with pytest.raises(StudentError) as err:
-            student.new("BlockAllocator", *args)
-        assert err.value.exc_type == "ValueError", "BlockAllocator with num_blocks < 1 or block_size < 1 raises ValueError"
+        _value_error(student.new, "BlockAllocator", *args,
+                     what="BlockAllocator with num_blocks < 1 or block_size < 1 raises ValueError")
 
 
 @pytest.mark.points(3)

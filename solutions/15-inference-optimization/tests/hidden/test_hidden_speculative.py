@@ -26,7 +26,8 @@ def test_hidden_greedy_equals_target(student, oracle, k, n, noisy):
     assert dr.count == k * t.count, "k draft calls per round"
     # the same models with logits 400 times larger: greedy tokens do not change, and a softmax that
     # is not computed stably overflows exp
-    big_target, big_draft = (lambda ids, f=f: 400.0 * f(ids) for f in (oracle.sequence_model(target), draft_fn))
+    big_target = oracle.scaled_logits(oracle.sequence_model(target), 400.0)
+    big_draft = oracle.scaled_logits(draft_fn, 400.0)
     out = student.call("speculative_generate", student.callback(big_target), student.callback(big_draft), prompt, n, k)
     assert oracle.greedy_reference_check(target, prompt, out.tolist()), "not the target's greedy tokens with large logits"
 
